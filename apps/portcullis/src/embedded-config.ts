@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Env, loadConfig, port } from '@portcullis/config';
+import { z } from 'zod';
+
+export const embeddedSchema = z.object({
+  PORT: port(8080),
+  HOST: z.string().default('127.0.0.1'),
+  PORTCULLIS_DATA_DIR: z.string().default('.portcullis'),
+  PORTCULLIS_TENANT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PUBLIC_URL: z.string().url({ error: 'must be the URL AI clients use to reach Portcullis, e.g. https://mcp.example.com' }).optional(),
+});
+export type EmbeddedConfig = z.output<typeof embeddedSchema>;
+
+export function loadEmbeddedConfig(env: Env): EmbeddedConfig {
+  return loadConfig('embedded', embeddedSchema, env);
+}
+
+interface GeneratedSecrets {
+  internalServiceSecret: string;
+  keyEncryptionKeys: string;
+}
+
+/**
+ * Embedded mode needs secrets (service credential key, key-encryption key) but must need no
+ * configuration: generate them once into the data directory (0600) and reuse them on restart, so
+ * data sealed yesterday still opens today.
+ */
+export function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
+  const secrets: GeneratedSecrets = {
+    internalServiceSecret: randomBytes(32).toString('base64url'),
+    keyEncryptionKeys: `kek-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}`,
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/**
+ * The environment every service module sees in embedded mode: the operator's variables win, the
+ * generated secrets and embedded defaults fill the rest.
+ */
+export function embeddedServiceEnv(env: Env, cfg: EmbeddedConfig, secrets: GeneratedSecrets, publicUrl: string): Env {
+  return {
+    INTERNAL_SERVICE_SECRET: secrets.internalServiceSecret,
+    PORTCULLIS_KEKS: secrets.keyEncryptionKeys,
+    PUBLIC_URL: publicUrl,
+    ...env,
+    PORTCULLIS_MODE: 'embedded',
+    PORTCULLIS_TENANT_ID: cfg.PORTCULLIS_TENANT_ID,
+    PORTCULLIS_DATA_DIR: resolve(cfg.PORTCULLIS_DATA_DIR),
+  };
+}

@@ -1,0 +1,25 @@
+export * from './common';
+export * from './registry';
+export * from './discovery';
+export * from './policy';
+export * from './auth';
+export * from './audit';
+export * from './system';
+import { ServerChanged } from './registry';
+import { ToolsDiscovered } from './discovery';
+import { PolicySnapshotPublished } from './policy';
+import { ClientChanged, ConnectionChanged } from './auth';
+import { AdminActionAudited, ToolCallAudited } from './audit';
+import { ServiceStarted } from './system';
+
+/** Every event Portcullis knows; the Kafka bus creates these topics (and their dead-letter topics) on start. */
+export const ALL_EVENTS = [
+  ServerChanged,
+  ToolsDiscovered,
+  PolicySnapshotPublished,
+  ConnectionChanged,
+  ClientChanged,
+  ToolCallAudited,
+  AdminActionAudited,
+  ServiceStarted,
+] as const;

@@ -1,0 +1,3 @@
+export * from './service-token';
+export * from './envelope';
+export * from './hash';

@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ALL_EVENTS,
+  createEnvelope,
+  deadLetterTopic,
+  parseEnvelope,
+  type EventDefinition,
+  type EventEnvelope,
+  InvalidEventError,
+} from '@portcullis/contracts';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaConfig,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+  CompressionTypes,
+  type SASLOptions,
+} from 'kafkajs';
+import type { z } from 'zod';
+import {
+  type BatchHandler,
+  BusUnavailableError,
+  type DeadLetter,
+  type EventBus,
+  type EventHandler,
+  type PublishOptions,
+  type SubscribeOptions,
+  type Subscription,
+  sleep,
+} from './event-bus';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Prepended to every topic name (lets several test runs share one broker). */
+  topicPrefix?: string;
+  ssl?: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** Topic creation defaults; a single-node broker needs replicationFactor 1. */
+  numPartitions?: number;
+  replicationFactor?: number;
+  /** How long a publish may wait for the brokers' acknowledgement before failing. */
+  publishTimeoutMs?: number;
+  logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Extra definitions whose topics are created on start (beyond ALL_EVENTS). */
+  extraEvents?: readonly EventDefinition[];
+}
+
+/**
+ * Kafka implementation (kafkajs). Idempotent producer with acks=all; topics (and dead-letter
+ * topics) created on start; consumer groups with manual commits after the handler resolves, so a
+ * crash re-delivers instead of losing; bounded retries then dead-letter; `traceparent` in headers.
+ */
+export class KafkaEventBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer?: Producer;
+  private admin?: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private started?: Promise<void>;
+  private readonly prefix: string;
+
+  constructor(private readonly opts: KafkaBusOptions) {
+    this.prefix = opts.topicPrefix ?? '';
+    const config: KafkaConfig = {
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      ssl: opts.ssl ?? false,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    };
+    if (opts.sasl) config.sasl = opts.sasl as SASLOptions;
+    this.kafka = new Kafka(config);
+  }
+
+  topic(def: EventDefinition): string {
+    return this.prefix + def.topic;
+  }
+
+  start(): Promise<void> {
+    this.started ??= this.doStart().catch((err) => {
+      this.started = undefined;
+      throw new BusUnavailableError(`Cannot reach Kafka at ${this.opts.brokers.join(',')}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    });
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    const defs = [...ALL_EVENTS, ...(this.opts.extraEvents ?? [])];
+    const existing = new Set(await this.admin.listTopics());
+    const wanted = defs.flatMap((d) => [
+      { topic: this.topic(d), compacted: d.compacted },
+      { topic: deadLetterTopic(this.topic(d)), compacted: false },
+    ]);
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({
+          topic: t.topic,
+          numPartitions: this.opts.numPartitions ?? 3,
+          replicationFactor: this.opts.replicationFactor ?? 1,
+          configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    }
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    await this.producer.connect();
+  }
+
+  async publish<S extends z.ZodType>(def: EventDefinition<S>, payload: z.input<S>, opts: PublishOptions) {
+    return (await this.publishMany(def, [{ payload, opts }]))[0]!;
+  }
+
+  async publishMany<S extends z.ZodType>(def: EventDefinition<S>, items: { payload: z.input<S>; opts: PublishOptions }[]) {
+    // Validate everything first: an invalid event never reaches the broker.
+    const envelopes = items.map((i) => createEnvelope(def, i.payload, i.opts));
+    await this.start();
+    const deadline = this.opts.publishTimeoutMs ?? 15000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.producer!.send({
+          topic: this.topic(def),
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: envelopes.map((e) => ({
+            key: e.key,
+            value: JSON.stringify(e),
+            headers: {
+              'event-id': e.eventId,
+              'event-type': e.type,
+              'event-version': String(e.version),
+              'tenant-id': e.tenantId,
+              ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+            },
+          })),
+        }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${deadline} ms`)), deadline);
+        }),
+      ]);
+    } catch (err) {
+      throw new BusUnavailableError(`Kafka did not acknowledge ${def.type}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+    return envelopes;
+  }
+
+  async subscribe<S extends z.ZodType>(def: EventDefinition<S>, opts: SubscribeOptions, handler: EventHandler<z.output<S>>) {
+    return this.subscribeBatch(def, { ...opts, maxBatchSize: 1 }, async (envs) => {
+      for (const e of envs) await handler(e);
+    });
+  }
+
+  async subscribeBatch<S extends z.ZodType>(
+    def: EventDefinition<S>,
+    opts: SubscribeOptions & { maxBatchSize?: number },
+    handler: BatchHandler<z.output<S>>,
+  ): Promise<Subscription> {
+    const topic = this.topic(def);
+    const maxAttempts = opts.maxAttempts ?? 5;
+    const retryDelayMs = opts.retryDelayMs ?? 100;
+    const maxBatch = opts.maxBatchSize ?? 500;
+    return this.consume(topic, opts, async (messages) => {
+      const valid: EventEnvelope<z.output<S>>[] = [];
+      const invalid: { m: KafkaMessage; reason: string }[] = [];
+      for (const m of messages) {
+        try {
+          valid.push(parseEnvelope(def, JSON.parse(m.value?.toString('utf8') ?? 'null')));
+        } catch (err) {
+          invalid.push({
+            m,
+            reason: err instanceof InvalidEventError ? err.message : `Unparseable message: ${(err as Error).message}`,
+          });
+        }
+      }
+      for (const { m, reason } of invalid) await this.deadLetter(topic, m, reason, 0);
+      for (let i = 0; i < valid.length; i += maxBatch) {
+        const chunk = valid.slice(i, i + maxBatch);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await handler(chunk);
+            break;
+          } catch (err) {
+            if (attempt >= maxAttempts) {
+              const reason = `Handler failed after ${attempt} attempts: ${(err as Error).message}`;
+              const ids = new Set(chunk.map((c) => c.eventId));
+              for (const m of messages) {
+                if (ids.has(m.headers?.['event-id']?.toString() ?? '')) await this.deadLetter(topic, m, reason, attempt);
+              }
+              this.opts.logger?.error({ topic, reason }, 'event dead-lettered');
+              break;
+            }
+            await sleep(retryDelayMs * 2 ** (attempt - 1));
+          }
+        }
+      }
+    });
+  }
+
+  async subscribeDeadLetters(def: EventDefinition, opts: SubscribeOptions, handler: (dl: DeadLetter) => Promise<void>) {
+    return this.consume(deadLetterTopic(this.topic(def)), opts, async (messages) => {
+      for (const m of messages) {
+        const h = (k: string) => m.headers?.[k]?.toString();
+        const dl: DeadLetter = {
+          topic: h('dlq-original-topic') ?? this.topic(def),
+          reason: h('dlq-reason') ?? 'unknown',
+          attempts: Number(h('dlq-attempts') ?? 0),
+          value: m.value?.toString('utf8') ?? '',
+        };
+        const eventId = h('event-id');
+        if (eventId) dl.eventId = eventId;
+        await handler(dl);
+      }
+    });
+  }
+
+  /** Raw publish for tests and tools that must put bytes on a topic (e.g. a malformed message). */
+  async publishRaw(def: EventDefinition, key: string, value: string): Promise<void> {
+    await this.start();
+    await this.producer!.send({ topic: this.topic(def), acks: -1, messages: [{ key, value }] });
+  }
+
+  private async deadLetter(topic: string, m: KafkaMessage, reason: string, attempts: number): Promise<void> {
+    const headers: Record<string, string> = {
+      'dlq-original-topic': topic,
+      'dlq-reason': reason.slice(0, 1000),
+      'dlq-attempts': String(attempts),
+      'dlq-at': new Date().toISOString(),
+    };
+    const eventId = m.headers?.['event-id']?.toString();
+    if (eventId) headers['event-id'] = eventId;
+    await this.start();
+    await this.producer!.send({
+      topic: deadLetterTopic(topic),
+      acks: -1,
+      messages: [{ key: m.key, value: m.value, headers }],
+    });
+  }
+
+  private async consume(
+    topic: string,
+    opts: SubscribeOptions,
+    process: (messages: KafkaMessage[]) => Promise<void>,
+  ): Promise<Subscription> {
+    await this.start();
+    const groupId = opts.broadcast ? `${opts.group}-${randomUUID()}` : opts.group;
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 10000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        await process(batch.messages);
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        resolveOffset(last);
+        // Commit only now that the handler has made the batch durable: a crash before this line
+        // re-delivers the batch (at-least-once) rather than losing it.
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        await heartbeat();
+      },
+    });
+    return {
+      close: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+        if (opts.broadcast) await this.admin?.deleteGroups([groupId]).catch(() => undefined);
+      },
+    };
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await this.start();
+      await Promise.race([
+        this.admin!.describeCluster(),
+        new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 2000)),
+      ]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => undefined)));
+    this.consumers.clear();
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.started = undefined;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './feature';
+export * from './data-source';
+export * from './embedded-database';

@@ -1,0 +1,6 @@
+export * from './platform-config';
+export * from './platform';
+export * from './platform.module';
+export * from './instrumented-bus';
+export * from './http';
+export * from './service';
