@@ -1,0 +1,2 @@
+export * from './introspection';
+export * from './admin.guard';

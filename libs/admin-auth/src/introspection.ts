@@ -1,0 +1,66 @@
+import { sha256Hex, type ServiceTokenSigner } from '@portcullis/crypto';
+
+/**
+ * Who is calling an admin API. Portcullis accepts two kinds of bearer credential on its admin
+ * APIs (governance, audit): an admin API token (automation) and a Portcullis access token of a
+ * signed-in user whose IdP groups make them an admin. `auth` owns both and answers for them at
+ * `POST /internal/v1/introspect` on the authenticated internal channel.
+ */
+export interface Principal {
+  kind: 'admin_api_token' | 'access_token';
+  /** Portcullis user id, or the admin token id. */
+  sub: string;
+  email?: string;
+  name?: string;
+  groups: string[];
+  scopes: string[];
+  admin: boolean;
+}
+
+export type IntrospectionResult = ({ active: true } & Principal) | { active: false; reason?: string };
+
+export const INTROSPECTION_PATH = '/internal/v1/introspect';
+
+export class IntrospectionUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IntrospectionUnavailableError';
+  }
+}
+
+/**
+ * Client of auth's introspection endpoint with a short positive/negative cache (keyed by a hash of
+ * the token, never the token) so an admin API burst costs one round trip. Revocation therefore takes
+ * effect within `cacheMs`.
+ */
+export class IntrospectionClient {
+  private readonly cache = new Map<string, { at: number; result: IntrospectionResult }>();
+
+  constructor(
+    private readonly authInternalUrl: string,
+    private readonly signer: ServiceTokenSigner,
+    private readonly cacheMs = 15_000,
+  ) {}
+
+  async introspect(token: string): Promise<IntrospectionResult> {
+    const key = sha256Hex(token);
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < this.cacheMs) return hit.result;
+    let res: Response;
+    try {
+      res = await fetch(new URL(INTROSPECTION_PATH, this.authInternalUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: await this.signer.authorizationFor('auth') },
+        body: JSON.stringify({ token }),
+        signal: AbortSignal.timeout(3000),
+      });
+    } catch (err) {
+      throw new IntrospectionUnavailableError(`Cannot reach auth at ${this.authInternalUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok) throw new IntrospectionUnavailableError(`auth answered introspection with HTTP ${res.status}`);
+    const result = (await res.json()) as IntrospectionResult;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { at: Date.now(), result });
+    return result;
+  }
+}
