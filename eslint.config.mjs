@@ -40,6 +40,20 @@ export default tseslint.config(
     },
   },
   {
+    // The embedded host is the one composition root: it alone may import the service apps.
+    files: ['apps/portcullis/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: ['@portcullis/gateway', '@portcullis/auth', '@portcullis/discovery', '@portcullis/governance', '@portcullis/audit', '@portcullis/okta-mcp', '@portcullis/okta-sim'],
+          depConstraints: [{ sourceTag: 'type:host', onlyDependOnLibsWithTags: ['type:app', 'type:lib'] }],
+        },
+      ],
+    },
+  },
+  {
     // Only the config library reads the environment.
     files: ['libs/config/src/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },

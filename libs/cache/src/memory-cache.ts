@@ -45,14 +45,17 @@ export class MemoryCache implements Cache {
   }
 
   async acquireLock(key: string, ttlMs: number): Promise<Lock | null> {
+    // Check-and-set with no await in between: atomic on the single JS thread.
     const lockKey = `lock:${key}`;
-    if ((await this.get(lockKey)) !== null) return null;
+    const held = this.entries.get(lockKey);
+    if (held && held.expiresAt > Date.now()) return null;
     const token = randomUUID();
-    await this.set(lockKey, token, ttlMs);
+    this.entries.set(lockKey, { value: token, expiresAt: Date.now() + ttlMs });
     return {
       key,
       release: async () => {
-        if ((await this.get(lockKey)) === token) this.entries.delete(lockKey);
+        const e = this.entries.get(lockKey);
+        if (e && e.value === token) this.entries.delete(lockKey);
       },
     };
   }

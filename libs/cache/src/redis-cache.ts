@@ -38,8 +38,26 @@ export class RedisCache implements Cache {
     };
   }
 
+  /** Waits briefly for the first connection (commands are not queued while disconnected). */
+  private async ready(): Promise<void> {
+    if (this.client.status === 'ready') return;
+    if (this.client.status === 'end') throw new Error('connection closed');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        reject(new Error(`not connected (status ${this.client.status})`));
+      }, this.opts.commandTimeoutMs ?? 500);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.client.once('ready', onReady);
+    });
+  }
+
   private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
+      await this.ready();
       return await fn();
     } catch (err) {
       throw new CacheUnavailableError(`Redis ${what} failed: ${(err as Error).message}`, { cause: err });
@@ -103,6 +121,7 @@ export class RedisCache implements Cache {
 
   async ping(): Promise<boolean> {
     try {
+      await this.ready();
       return (await this.client.ping()) === 'PONG';
     } catch {
       return false;

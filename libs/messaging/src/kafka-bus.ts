@@ -261,7 +261,11 @@ export class KafkaEventBus implements EventBus {
     process: (messages: KafkaMessage[]) => Promise<void>,
   ): Promise<Subscription> {
     await this.start();
-    const groupId = opts.broadcast ? `${opts.group}-${randomUUID()}` : opts.group;
+    // One Kafka consumer group per (logical group, topic): kafkajs assigns partitions across a group's
+    // members assuming they all subscribe to the same topics, so a service consuming several topics
+    // under one logical group gets a group per topic.
+    const base = `${opts.group}.${topic}`;
+    const groupId = opts.broadcast ? `${base}.${randomUUID()}` : base;
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: 10000,

@@ -6,7 +6,7 @@ export * from './auth';
 export * from './audit';
 export * from './system';
 import { ServerChanged } from './registry';
-import { ToolsDiscovered } from './discovery';
+import { DiscoveryRequested, ToolsDiscovered } from './discovery';
 import { PolicySnapshotPublished } from './policy';
 import { ClientChanged, ConnectionChanged } from './auth';
 import { AdminActionAudited, ToolCallAudited } from './audit';
@@ -16,6 +16,7 @@ import { ServiceStarted } from './system';
 export const ALL_EVENTS = [
   ServerChanged,
   ToolsDiscovered,
+  DiscoveryRequested,
   PolicySnapshotPublished,
   ConnectionChanged,
   ClientChanged,

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { defineEvent } from '../envelope';
 import { classification, clientType, credentialMode, id, toolName, toolState } from './common';
 
+/** How much of each tool call goes into the audit record: minimal (who/what/outcome), standard (+ summaries), full (+ arguments). */
+export const auditVerbosity = z.enum(['minimal', 'standard', 'full']);
+export type AuditVerbosity = z.infer<typeof auditVerbosity>;
+
 /**
  * governance → gateways: the compiled decision table. Compacted per tenant; gateways apply a
  * snapshot atomically and only when its version is newer than what they hold.
@@ -26,6 +30,10 @@ export const policySnapshotBody = z.object({
       oktaOrgUrl: z.string().optional(),
       credentialMode,
       paused: z.boolean(),
+      // Additive, optional:
+      catalogId: z.string().optional(),
+      transport: z.enum(['streamable_http', 'sse']).optional(),
+      upstreamAuth: z.enum(['none', 'oauth', 'static']).optional(),
     }),
   ),
   tools: z.array(
@@ -55,6 +63,19 @@ export const policySnapshotBody = z.object({
       ),
     }),
   ),
+  /**
+   * Tenant settings the data plane needs (additive, optional: gateways built before it ignore it).
+   * `auditVerbosity` tells the gateway how much of each call to put in the audit record.
+   */
+  settings: z
+    .object({
+      auditVerbosity: auditVerbosity,
+      requireToolApproval: z.boolean(),
+      defaultClassification: classification,
+      pinApprovedDefinitions: z.boolean(),
+      discoveryIntervalSeconds: z.number().int().min(0),
+    })
+    .optional(),
 });
 export type PolicySnapshotBody = z.infer<typeof policySnapshotBody>;
 

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { eventually, freePort, startProcess, waitForReady } from '@portcullis/testing';
+
+/** `npm start`'s process: everything in one process, nothing to configure, data kept across restarts. */
+describe('embedded mode (one process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pc-embedded-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function boot() {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const p = startProcess('portcullis', 'dist/apps/portcullis/src/main.js', { PORT: String(port), PORTCULLIS_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    await waitForReady(url, p, 60_000);
+    return { p, url };
+  }
+
+  async function startedEvents(url: string): Promise<number> {
+    const r = (await (await fetch(`${url}/api/v1/audit/events?type=system.service-started&limit=100`)).json()) as { data: unknown[] };
+    return r.data.length;
+  }
+
+  it('starts with no configuration, prints its URLs, serves health and metrics, and keeps data across restarts', async () => {
+    const first = await boot();
+    assert.match(first.p.output(), new RegExp(`MCP endpoint +${first.url}/mcp`));
+    assert.match(first.p.output(), /Metrics +http:/);
+    assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    assert.match(metrics, /portcullis_service_up\{service="gateway"\} 1/);
+    assert.match(metrics, /portcullis_service_up\{service="audit"\} 1/);
+    const n1 = await eventually('five start-up events stored', async () => ((await startedEvents(first.url)) >= 5 ? startedEvents(first.url) : undefined));
+    assert.equal(await first.p.stop('SIGTERM'), 0);
+
+    const second = await boot();
+    const n2 = await eventually('ten start-up events after a restart', async () => {
+      const n = await startedEvents(second.url);
+      return n >= n1 + 5 ? n : undefined;
+    });
+    assert.equal(n2, n1 + 5, 'records from the first run are still there');
+    assert.equal(await second.p.stop('SIGTERM'), 0);
+  });
+});
