@@ -853,11 +853,20 @@ cmd_kafka_class() {
   kafka_java "$@"
 }
 
+# Prints the directory of the cached Kafka jars (fetching them first if needed); tests use it to run
+# a throwaway broker of their own (e.g. to kill and restart it without disturbing the shared one).
+cmd_kafka_libs() {
+  kafka_ensure_java
+  kafka_libs_complete || { take_lock; kafka_fetch_libs; }
+  printf '%s\n' "$KAFKA_LIBS"
+}
+
 usage() {
   cat >&2 <<EOF
 usage: $0 {up|down|status} [postgres|redis|kafka ...]
        $0 env
        $0 kafka-class CLASS [ARGS...]
+       $0 kafka-libs
   up      install (Debian packages / Maven jars) and start PostgreSQL, Redis, Kafka on 127.0.0.1
   down    stop the services this script started
   status  show each service (exit 3 if any is down)
@@ -865,6 +874,7 @@ usage: $0 {up|down|status} [postgres|redis|kafka ...]
   env     print export lines:  eval "\$($0 env)"
   kafka-class CLASS [ARGS]  run a Kafka CLI class with the cached jars, e.g.
           $0 kafka-class org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
+  kafka-libs  print the directory of the cached Kafka jars (fetching them if needed)
 state dir: \$PORTCULLIS_SERVICES_DIR (now: $SVC_DIR)
 EOF
 }
@@ -878,6 +888,7 @@ main() {
   status) cmd_status "$@" ;;
   env) cmd_env ;;
   kafka-class) cmd_kafka_class "$@" ;;
+  kafka-libs) cmd_kafka_libs ;;
   -h | --help | help) usage ;;
   *)
     usage

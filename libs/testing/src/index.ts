@@ -1,2 +1,3 @@
 export * from './environment';
 export * from './processes';
+export * from './kafka-broker';
