@@ -1,8 +1,30 @@
 import { Module } from '@nestjs/common';
-import type { ServiceDefinition } from '@portcullis/runtime';
+import type { Env } from '@portcullis/config';
+import { ENV, type ServiceDefinition } from '@portcullis/runtime';
+import { AuditEmitter } from './audit/audit-emitter';
+import { ClientTokenVerifier } from './auth/client-token.verifier';
+import { ProtectedResourceController } from './auth/protected-resource.controller';
+import { ToolCallService } from './calls/tool-call.service';
+import { TokenBrokerClient } from './credentials/token-broker.client';
+import { GATEWAY_CONFIG, loadGatewayConfig } from './gateway.config';
+import { McpEndpoint } from './mcp/mcp-endpoint';
 import { PolicyStore } from './policy/policy-store.service';
+import { UpstreamCaller } from './upstream/upstream-caller';
 
-@Module({ providers: [PolicyStore], exports: [PolicyStore] })
+@Module({
+  controllers: [ProtectedResourceController],
+  providers: [
+    { provide: GATEWAY_CONFIG, useFactory: (env: Env) => loadGatewayConfig(env), inject: [ENV] },
+    PolicyStore,
+    ClientTokenVerifier,
+    TokenBrokerClient,
+    UpstreamCaller,
+    AuditEmitter,
+    ToolCallService,
+    McpEndpoint,
+  ],
+  exports: [PolicyStore, McpEndpoint],
+})
 export class GatewayModule {}
 
 export const gatewayService: ServiceDefinition = {
@@ -11,4 +33,9 @@ export const gatewayService: ServiceDefinition = {
   features: [],
   needs: { database: false, cache: true },
   defaultPort: 8080,
+  // /mcp is served by the MCP SDK's own handler, mounted ahead of Nest's body parser (the SDK reads the body itself).
+  configureHttp: (app) => {
+    const endpoint = app.get(McpEndpoint);
+    app.use(endpoint.handle);
+  },
 };

@@ -132,6 +132,22 @@ export async function buildEmbeddedPlatform(opts: {
   };
 }
 
+/** A database-less in-process platform (in-process bus, memory cache): for tests and single-process tools. */
+export function buildInProcessPlatform(opts: { tenantId: string; logLevel?: string; service?: string }): Platform {
+  const metrics = new Metrics();
+  return {
+    mode: 'embedded',
+    instanceId: `${opts.service ?? 'portcullis'}-${randomUUID().slice(0, 8)}`,
+    tenantId: opts.tenantId,
+    logger: createLogger(opts.service ?? 'portcullis', opts.logLevel ?? 'warn'),
+    metrics,
+    health: new HealthRegistry(),
+    bus: new InstrumentedEventBus(new InProcessEventBus({ maxRetained: 10_000 }), metrics, opts.service ?? 'portcullis'),
+    cache: new MemoryCache(),
+    version: PORTCULLIS_VERSION,
+  };
+}
+
 export async function closePlatform(p: Platform): Promise<void> {
   await p.bus.close().catch((err) => p.logger.warn({ err }, 'closing the event bus failed'));
   await p.cache.close().catch(() => undefined);

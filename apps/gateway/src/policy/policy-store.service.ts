@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type PolicySnapshotBody, PolicySnapshotPublished } from '@portcullis/contracts';
 import { EVENT_BUS, type EventBus, type Subscription } from '@portcullis/messaging';
+import { compilePolicy, type CompiledPolicy } from '@portcullis/policy';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 
 /**
@@ -11,6 +12,7 @@ import { PLATFORM, type Platform } from '@portcullis/runtime';
 @Injectable()
 export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
   private current: PolicySnapshotBody | null = null;
+  private compiledPolicy: CompiledPolicy | null = null;
   private sub?: Subscription;
   private readonly versionGauge;
 
@@ -29,6 +31,11 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
     return this.current;
   }
 
+  /** The compiled (indexed) policy every decision uses; null means fail closed. */
+  get compiled(): CompiledPolicy | null {
+    return this.compiledPolicy;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     this.sub = await this.bus.subscribe(
       PolicySnapshotPublished,
@@ -42,7 +49,10 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
 
   apply(snapshot: PolicySnapshotBody): boolean {
     if (this.current && snapshot.version <= this.current.version) return false;
+    // Compile first, then swap both references: a decision never sees half a snapshot.
+    const compiled = compilePolicy(snapshot);
     this.current = snapshot;
+    this.compiledPolicy = compiled;
     this.versionGauge.set({ instance: this.platform.instanceId }, snapshot.version);
     this.platform.logger.info({ version: snapshot.version }, 'policy snapshot applied');
     return true;

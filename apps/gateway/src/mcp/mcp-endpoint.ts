@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { childTraceparent } from '@portcullis/observability';
+import { PLATFORM, type Platform } from '@portcullis/runtime';
+import type { NextFunction, Request, Response } from 'express';
+import { ClientTokenVerifier, type TokenRejection } from '../auth/client-token.verifier';
+import { ToolCallService } from '../calls/tool-call.service';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { PolicyStore } from '../policy/policy-store.service';
+import { gatewayServerFactory, type GatewayRequestInfo } from './gateway-mcp-server';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The MCP ingress: `/mcp` over Streamable HTTP for every protocol revision the SDK serves
+ * (2025-06-18, 2025-11-25 statelessly; 2026-07-28 natively). Before the SDK sees a request the
+ * gateway checks the browser Origin, the body size, and the bearer token; failures get the OAuth
+ * challenges MCP clients follow (RFC 9728 resource metadata, RFC 6750 errors).
+ */
+@Injectable()
+export class McpEndpoint implements OnModuleDestroy {
+  private readonly handler;
+  private readonly node;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(PLATFORM) private readonly platform: Platform,
+    private readonly verifier: ClientTokenVerifier,
+    policy: PolicyStore,
+    calls: ToolCallService,
+  ) {
+    this.handler = createMcpHandler(gatewayServerFactory(policy, calls), {
+      legacy: 'stateless',
+      onerror: (err) => platform.logger.debug({ err: err.message }, 'MCP request rejected'),
+    });
+    this.node = toNodeHandler(this.handler, { onerror: (err) => platform.logger.warn({ err: err.message }, 'MCP adapter error') });
+  }
+
+  challenge(res: Response, rejection: TokenRejection): void {
+    const params = [
+      `resource_metadata="${this.config.resourceMetadataUrl}"`,
+      `scope="${this.config.MCP_REQUIRED_SCOPE}"`,
+      `error="${rejection.error}"`,
+      `error_description="${rejection.description.replace(/"/g, "'")}"`,
+    ];
+    res
+      .status(rejection.status)
+      .set('WWW-Authenticate', `Bearer ${params.join(', ')}`)
+      .json({ error: rejection.error, error_description: rejection.description });
+  }
+
+  /** Browsers may call only from allowed origins (DNS-rebinding defence); non-browser clients send no Origin. */
+  originAllowed(origin: string | undefined): boolean {
+    if (!origin) return true;
+    if (origin === new URL(this.config.PUBLIC_URL).origin) return true;
+    return this.config.ALLOWED_ORIGINS.includes(origin);
+  }
+
+  readonly handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    if (req.path !== '/mcp') return next();
+    if (!this.originAllowed(req.headers.origin)) {
+      res.status(403).json({ error: 'forbidden_origin', error_description: `Origin ${req.headers.origin} is not allowed to use this MCP endpoint; an admin can add it to ALLOWED_ORIGINS.` });
+      return;
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > MAX_BODY_BYTES) {
+      res.status(413).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body of ${length} bytes exceeds the ${MAX_BODY_BYTES}-byte limit.` } });
+      return;
+    }
+    const verdict = await this.verifier.verify(req.headers.authorization);
+    if ('error' in verdict) {
+      this.challenge(res, verdict);
+      return;
+    }
+    const protocolVersion = req.headers['mcp-protocol-version'];
+    const info: GatewayRequestInfo = {
+      caller: verdict,
+      ...(typeof protocolVersion === 'string' ? { protocolVersion } : {}),
+      traceparent: childTraceparent(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined),
+    };
+    // The SDK passes `req.auth` to the server factory untouched; the client's token itself goes no further.
+    (req as unknown as { auth: unknown }).auth = { token: '[client]', clientId: verdict.clientId, scopes: verdict.scopes, expiresAt: Math.floor(verdict.expiresAt / 1000), extra: { portcullis: info } };
+    try {
+      await this.node(req as unknown as IncomingMessage & { auth?: never }, res as unknown as ServerResponse);
+    } catch (err) {
+      this.platform.logger.error({ err: (err as Error).message }, 'MCP request failed');
+      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error in the Portcullis gateway.' } });
+    }
+  };
+
+  async onModuleDestroy(): Promise<void> {
+    await this.handler.close();
+  }
+}
