@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { type PolicySnapshotBody, PolicySnapshotPublished } from '@portcullis/contracts';
+import { type PolicySnapshotBody, policySnapshotBody, PolicySnapshotPublished } from '@portcullis/contracts';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { EVENT_BUS, type EventBus, type Subscription } from '@portcullis/messaging';
 import { compilePolicy, type CompiledPolicy } from '@portcullis/policy';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
@@ -19,6 +21,7 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(PLATFORM) private readonly platform: Platform,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.versionGauge = platform.metrics.gauge('portcullis_policy_snapshot_version', 'Version of the policy snapshot this gateway enforces (0 = none: failing closed).', ['instance']);
     this.versionGauge.set({ instance: platform.instanceId }, 0);
@@ -37,6 +40,7 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.config.POLICY_SEED_FILE) this.applySeed(this.config.POLICY_SEED_FILE);
     this.sub = await this.bus.subscribe(
       PolicySnapshotPublished,
       { group: 'portcullis-gateway-policy', broadcast: true, fromBeginning: true },
@@ -45,6 +49,24 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
         this.apply(e.payload);
       },
     );
+  }
+
+  /**
+   * A policy from a file, for set-ups without governance (benchmarks, a single gateway in front of
+   * fixed upstreams). Any snapshot governance publishes later with a higher version replaces it.
+   */
+  private applySeed(path: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new Error(`POLICY_SEED_FILE ${path} cannot be read as JSON: ${(err as Error).message}`);
+    }
+    const parsed = policySnapshotBody.safeParse(raw);
+    if (!parsed.success) {
+      throw new Error(`POLICY_SEED_FILE ${path} is not a valid policy snapshot: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    this.apply(parsed.data);
   }
 
   apply(snapshot: PolicySnapshotBody): boolean {
