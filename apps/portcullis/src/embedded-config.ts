@@ -11,6 +11,11 @@ export const embeddedSchema = z.object({
   PORTCULLIS_TENANT_ID: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.string().url({ error: 'must be the URL AI clients use to reach Portcullis, e.g. https://mcp.example.com' }).optional(),
+  /** A real company IdP; when unset, the embedded Okta simulator plays the IdP (and the Okta org). */
+  IDP_ISSUER_URL: z.string().url({ error: 'must be your IdP issuer URL, e.g. https://acme.okta.com' }).optional(),
+  /** A real Okta org; when set, no simulator and no demo set-up. */
+  OKTA_ORG_URL: z.string().url({ error: 'must be your Okta org URL, e.g. https://acme.okta.com' }).optional(),
+  OKTA_SIM_SEED: z.coerce.number().int().default(42),
 });
 export type EmbeddedConfig = z.output<typeof embeddedSchema>;
 
@@ -21,6 +26,7 @@ export function loadEmbeddedConfig(env: Env): EmbeddedConfig {
 interface GeneratedSecrets {
   internalServiceSecret: string;
   keyEncryptionKeys: string;
+  bootstrapAdminToken: string;
 }
 
 /**
@@ -31,10 +37,12 @@ interface GeneratedSecrets {
 export function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as GeneratedSecrets;
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<GeneratedSecrets>) : {};
+  if (existing.internalServiceSecret && existing.keyEncryptionKeys && existing.bootstrapAdminToken) return existing as GeneratedSecrets;
   const secrets: GeneratedSecrets = {
-    internalServiceSecret: randomBytes(32).toString('base64url'),
-    keyEncryptionKeys: `kek-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}`,
+    internalServiceSecret: existing.internalServiceSecret ?? randomBytes(32).toString('base64url'),
+    keyEncryptionKeys: existing.keyEncryptionKeys ?? `kek-${new Date().toISOString().slice(0, 10)}:${randomBytes(32).toString('base64')}`,
+    bootstrapAdminToken: existing.bootstrapAdminToken ?? `pcat_${randomBytes(32).toString('base64url')}`,
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -44,11 +52,14 @@ export function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
  * The environment every service module sees in embedded mode: the operator's variables win, the
  * generated secrets and embedded defaults fill the rest.
  */
-export function embeddedServiceEnv(env: Env, cfg: EmbeddedConfig, secrets: GeneratedSecrets, publicUrl: string): Env {
+export function embeddedServiceEnv(env: Env, cfg: EmbeddedConfig, secrets: GeneratedSecrets, publicUrl: string, wiring: Env): Env {
   return {
     INTERNAL_SERVICE_SECRET: secrets.internalServiceSecret,
     PORTCULLIS_KEKS: secrets.keyEncryptionKeys,
+    PORTCULLIS_BOOTSTRAP_ADMIN_TOKEN: secrets.bootstrapAdminToken,
     PUBLIC_URL: publicUrl,
+    AUTH_INTERNAL_URL: publicUrl,
+    ...wiring,
     ...env,
     PORTCULLIS_MODE: 'embedded',
     PORTCULLIS_TENANT_ID: cfg.PORTCULLIS_TENANT_ID,

@@ -7,6 +7,8 @@ import { ServiceStarted } from '@portcullis/contracts';
 import { discoveryService } from '@portcullis/discovery';
 import { gatewayService } from '@portcullis/gateway';
 import { governanceService } from '@portcullis/governance';
+import { startOktaMcpServer } from '@portcullis/okta-mcp';
+import { type OktaSim, startOktaSim } from '@portcullis/okta-sim';
 import { startEmbeddedDatabase } from '@portcullis/persistence';
 import { buildEmbeddedPlatform, createServiceApp, type Platform, type ServiceDefinition, shutdown } from '@portcullis/runtime';
 import { embeddedServiceEnv, loadEmbeddedConfig, loadOrCreateSecrets } from './embedded-config';
@@ -21,7 +23,22 @@ export const EMBEDDED_SERVICES: ServiceDefinition[] = [governanceService, auditS
 export interface EmbeddedPortcullis {
   url: string;
   platform: Platform;
+  /** Present when the embedded Okta simulator plays the company IdP and the Okta org. */
+  demo?: { oktaOrgUrl: string; users: { login: string; password: string; role: string }[]; group: string; adminToken: string; secretsFile: string };
   close(): Promise<void>;
+}
+
+async function reservePort(host: string, wanted: number): Promise<number> {
+  if (wanted !== 0) return wanted;
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
@@ -29,17 +46,49 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
   const cfg = loadEmbeddedConfig(env);
   const dataDir = resolve(cfg.PORTCULLIS_DATA_DIR);
   const secrets = loadOrCreateSecrets(dataDir);
+  const host = cfg.HOST === '0.0.0.0' ? '127.0.0.1' : cfg.HOST;
+  const port = await reservePort(cfg.HOST, cfg.PORT);
+  const url = (cfg.PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/+$/, '');
   const database = await startEmbeddedDatabase({ dataDir: join(dataDir, 'db') });
+  const closers: (() => Promise<void>)[] = [() => database.close()];
   let platform: Platform | undefined;
   try {
+    // With no real IdP or Okta org configured, the Okta simulator plays both, seeded with demo data.
+    let sim: OktaSim | undefined;
+    const wiring: Env = {};
+    if (!cfg.IDP_ISSUER_URL && !cfg.OKTA_ORG_URL) {
+      sim = await startOktaSim({ seed: cfg.OKTA_SIM_SEED, size: 'demo' });
+      closers.unshift(() => sim!.close());
+      const app = sim.fixtures.portcullisWebApp;
+      for (const path of ['/oauth/idp/callback', '/auth/callback']) sim.org.addRedirectUri(app.clientId, `${url}${path}`);
+      Object.assign(wiring, {
+        IDP_ISSUER_URL: sim.url,
+        IDP_CLIENT_ID: app.clientId,
+        IDP_CLIENT_SECRET: app.clientSecret,
+        OKTA_ORG_ALLOWLIST: sim.url,
+        PORTCULLIS_DEMO: 'true',
+        DEMO_OKTA_ORG_URL: sim.url,
+        DEMO_OKTA_CLIENT_ID: app.clientId,
+        DEMO_OKTA_CLIENT_SECRET: app.clientSecret,
+        DEMO_GROUP: sim.fixtures.demoGroupName,
+        CIMD_ALLOW_LOOPBACK: 'true',
+      });
+    }
+    const oktaMcp = await startOktaMcpServer({
+      internalSecret: env['INTERNAL_SERVICE_SECRET'] ?? secrets.internalServiceSecret,
+      orgAllowlist: (env['OKTA_ORG_ALLOWLIST'] ?? wiring['OKTA_ORG_ALLOWLIST'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      logLevel: cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL,
+    });
+    closers.unshift(() => oktaMcp.close());
+    wiring['OKTA_MCP_URL'] = oktaMcp.url;
+
     platform = await buildEmbeddedPlatform({
       tenantId: cfg.PORTCULLIS_TENANT_ID,
       logLevel: cfg.LOG_LEVEL,
       databaseUrl: database.url,
       features: EMBEDDED_SERVICES.flatMap((s) => s.features),
     });
-    const listenUrlGuess = cfg.PUBLIC_URL ?? `http://${cfg.HOST === '0.0.0.0' ? '127.0.0.1' : cfg.HOST}:${cfg.PORT}`;
-    const serviceEnv = embeddedServiceEnv(env, cfg, secrets, listenUrlGuess);
+    const serviceEnv = embeddedServiceEnv(env, cfg, secrets, url, wiring);
     const app = await createServiceApp({
       platform,
       env: serviceEnv,
@@ -47,10 +96,8 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
       services: EMBEDDED_SERVICES,
       label: 'portcullis',
     });
-    await app.listen(cfg.PORT, cfg.HOST);
-    const addr = (app.getHttpServer() as Server).address();
-    const actualPort = typeof addr === 'object' && addr ? addr.port : cfg.PORT;
-    const url = cfg.PUBLIC_URL ?? `http://${cfg.HOST === '0.0.0.0' ? '127.0.0.1' : cfg.HOST}:${actualPort}`;
+    await app.listen(port, cfg.HOST);
+    void (app.getHttpServer() as Server);
     for (const s of EMBEDDED_SERVICES) {
       platform.metrics.up.set({ service: s.name }, 1);
       await platform.bus.publish(
@@ -62,18 +109,33 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
     platform.logger.info({ url, startupMs: Date.now() - started, dataDir }, 'Portcullis (embedded) ready');
     const p = platform;
     let closing: Promise<void> | undefined;
+    const f = sim?.fixtures;
     return {
       url,
       platform: p,
+      ...(f
+        ? {
+            demo: {
+              oktaOrgUrl: sim!.url,
+              group: f.demoGroupName,
+              adminToken: secrets.bootstrapAdminToken,
+              secretsFile: join(dataDir, 'secrets.json'),
+              users: [
+                { login: f.regularUser.login, password: f.regularUser.password, role: 'member of the demo group' },
+                { login: f.superAdmin.login, password: f.superAdmin.password, role: 'Okta super admin, member of the demo group' },
+              ],
+            },
+          }
+        : {}),
       close: () =>
         (closing ??= (async () => {
           await shutdown(app, p, 0);
-          await database.close();
+          for (const c of closers) await c().catch(() => undefined);
         })()),
     };
   } catch (err) {
     if (platform?.dataSource?.isInitialized) await platform.dataSource.destroy().catch(() => undefined);
-    await database.close().catch(() => undefined);
+    for (const c of closers) await c().catch(() => undefined);
     throw err;
   }
 }

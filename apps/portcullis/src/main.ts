@@ -13,6 +13,15 @@ async function main(): Promise<void> {
       `  Health         ${u}/healthz   ${u}/readyz`,
       `  Metrics        ${u}/metrics`,
       '',
+      ...(portcullis.demo
+        ? [
+            `Demo: the built-in Okta simulator at ${portcullis.demo.oktaOrgUrl} is your company IdP and Okta org.`,
+            `  Sign in from your AI client as one of (group "${portcullis.demo.group}" may call the read-only Okta tools):`,
+            ...portcullis.demo.users.map((d) => `    ${d.login} / ${d.password}   (${d.role})`),
+            `  Admin API token: "bootstrapAdminToken" in ${portcullis.demo.secretsFile} (kept out of logs)`,
+            '',
+          ]
+        : []),
       'Stop with Ctrl-C. Data is kept in the data directory (PORTCULLIS_DATA_DIR, default ./.portcullis).',
       '',
     ].join('\n'),

@@ -12,7 +12,6 @@ export interface ServiceEnvironment {
 }
 
 function required(name: string): string {
-  // eslint-disable-next-line no-restricted-syntax
   const v = process.env[name];
   if (!v) {
     throw new Error(`${name} is not set. Run the tests through "npm test" (it starts PostgreSQL, Redis and Kafka), or export ${name}.`);
