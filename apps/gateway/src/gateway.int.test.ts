@@ -11,6 +11,7 @@ import { emptySnapshot, type Snapshot } from '@portcullis/policy';
 import { buildInProcessPlatform, createServiceApp, type Platform } from '@portcullis/runtime';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { gatewayService } from './gateway.module';
+import { PolicyStore } from './policy/policy-store.service';
 import { type AuthStandIn, startAuthStandIn, type StandInBrokerAnswer } from './testing/auth-stand-in';
 
 /**
@@ -198,6 +199,27 @@ describe('gateway tool-call path', () => {
     } finally {
       brokerMode = 'ok';
     }
+  });
+
+  it('tells a listening 2026-07-28 client that its tool list changed when the policy changes', async () => {
+    let changed: string[] | undefined;
+    const c = new V2Client({ name: 'listener', version: '1' }, {
+      versionNegotiation: { mode: 'auto' },
+      listChanged: { tools: { onChanged: (_err: unknown, tools: { name: string }[] | null) => { changed = (tools ?? []).map((t) => t.name).sort(); } } },
+    } as never);
+    await c.connect(new V2Transport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${await auth.mint(ALICE)}` } } }));
+    assert.deepEqual((await c.listTools()).tools.map((t) => t.name).sort(), ['okta_list_users', 'okta_whoami']);
+    await new Promise((r) => setTimeout(r, 300)); // let the auto-opened subscription settle
+    const current = (app.get(PolicyStore) as PolicyStore).snapshot!;
+    const next = structuredClone(current);
+    next.version = current.version + 1;
+    next.toolsets[0]!.toolIds = ['tool-whoami'];
+    await platform.bus.publish(PolicySnapshotPublished, next, { tenantId: 'acme' });
+    const deadline = Date.now() + 5000;
+    while (!changed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    assert.deepEqual(changed, ['okta_whoami']);
+    await c.close();
+    await platform.bus.publish(PolicySnapshotPublished, { ...current, version: current.version + 2 }, { tenantId: 'acme' });
   });
 
   it('fails closed with no policy: a gateway without a snapshot lists nothing and denies calls', async () => {

@@ -54,7 +54,7 @@ export function gatewayServerFactory(policy: PolicyStore, calls: ToolCallService
   return (ctx: McpRequestContext): Server => {
     const info = requestInfoOf(ctx);
     const server = new Server(GATEWAY_INFO, {
-      capabilities: { tools: { listChanged: false } },
+      capabilities: { tools: { listChanged: true } },
       instructions:
         'Portcullis exposes the tools your organization allows you to use. Tool names are <server>_<tool>. ' +
         'Denied calls explain why; a call may ask you to connect your account first by opening a link.',

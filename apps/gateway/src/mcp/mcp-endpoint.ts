@@ -36,7 +36,12 @@ export class McpEndpoint implements OnModuleDestroy {
       onerror: (err) => platform.logger.debug({ err: err.message }, 'MCP request rejected'),
     });
     this.node = toNodeHandler(this.handler, { onerror: (err) => platform.logger.warn({ err: err.message }, 'MCP adapter error') });
+    // Any policy change may change someone's callable set: tell listening clients (2026-07-28
+    // subscriptions/listen) to re-list; each re-list is filtered for its caller as usual.
+    this.unsubscribe = policy.onApplied(() => this.handler.notify.toolsChanged());
   }
+
+  private readonly unsubscribe: () => void;
 
   challenge(res: Response, rejection: TokenRejection): void {
     const params = [
@@ -91,6 +96,7 @@ export class McpEndpoint implements OnModuleDestroy {
   };
 
   async onModuleDestroy(): Promise<void> {
+    this.unsubscribe();
     await this.handler.close();
   }
 }

@@ -16,6 +16,7 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
   private current: PolicySnapshotBody | null = null;
   private compiledPolicy: CompiledPolicy | null = null;
   private sub?: Subscription;
+  private readonly listeners = new Set<(snapshot: PolicySnapshotBody) => void>();
   private readonly versionGauge;
 
   constructor(
@@ -69,6 +70,12 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
     this.apply(parsed.data);
   }
 
+  /** Called after each newly applied snapshot (e.g. to tell listening MCP clients their tool list changed). */
+  onApplied(listener: (snapshot: PolicySnapshotBody) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   apply(snapshot: PolicySnapshotBody): boolean {
     if (this.current && snapshot.version <= this.current.version) return false;
     // Compile first, then swap both references: a decision never sees half a snapshot.
@@ -77,6 +84,13 @@ export class PolicyStore implements OnApplicationBootstrap, OnModuleDestroy {
     this.compiledPolicy = compiled;
     this.versionGauge.set({ instance: this.platform.instanceId }, snapshot.version);
     this.platform.logger.info({ version: snapshot.version }, 'policy snapshot applied');
+    for (const l of this.listeners) {
+      try {
+        l(snapshot);
+      } catch (err) {
+        this.platform.logger.warn({ err: (err as Error).message }, 'policy listener failed');
+      }
+    }
     return true;
   }
 
