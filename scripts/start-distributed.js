@@ -51,10 +51,35 @@ const common = {
   PUBLIC_URL: publicUrl,
 };
 
+async function main() {
+  // Without a configured company IdP, the Okta simulator plays the IdP and the Okta org (demo data).
+  if (!env.IDP_ISSUER_URL) {
+    const { startOktaSim } = require(path.join(root, 'dist/apps/okta-sim/src/index.js'));
+    const sim = await startOktaSim({ port: base + 10, seed: 42, size: 'demo' });
+    const app = sim.fixtures.portcullisWebApp;
+    sim.org.addRedirectUri(app.clientId, `${common.AUTH_PUBLIC_URL}/oauth/idp/callback`);
+    sim.org.addRedirectUri(app.clientId, `${common.AUTH_PUBLIC_URL}/auth/callback`);
+    Object.assign(common, {
+      IDP_ISSUER_URL: sim.url,
+      IDP_CLIENT_ID: app.clientId,
+      IDP_CLIENT_SECRET: app.clientSecret,
+      OKTA_ORG_ALLOWLIST: sim.url,
+      PORTCULLIS_DEMO: 'true',
+      DEMO_OKTA_ORG_URL: sim.url,
+      DEMO_OKTA_CLIENT_ID: app.clientId,
+      DEMO_OKTA_CLIENT_SECRET: app.clientSecret,
+      DEMO_GROUP: sim.fixtures.demoGroupName,
+    });
+    console.error(`[start:distributed] Okta simulator (IdP + Okta org) on ${sim.url}; sign in as ${sim.fixtures.regularUser.login} / ${sim.fixtures.regularUser.password}`);
+  }
+  for (const [name, port] of Object.entries(ports)) startService(name, port);
+  console.error(`[start:distributed] MCP endpoint ${publicUrl}/mcp — admin token in ${secretsFile}`);
+}
+
 const children = [];
-for (const [name, port] of Object.entries(ports)) {
+function startService(name, port) {
   const entry = path.join(root, 'dist', 'apps', name, 'src', 'main.js');
-  if (!existsSync(entry)) continue;
+  if (!existsSync(entry)) return;
   const extra = name === 'auth' ? { PUBLIC_URL: common.AUTH_PUBLIC_URL } : {};
   const child = spawn(process.execPath, [entry], {
     cwd: root,
@@ -68,6 +93,10 @@ for (const [name, port] of Object.entries(ports)) {
   children.push(child);
   console.error(`[start:distributed] ${name} on http://127.0.0.1:${port}`);
 }
+main().catch((err) => {
+  console.error(`[start:distributed] failed: ${err.stack}`);
+  stop(1);
+});
 
 let stopping = false;
 function stop(code) {
@@ -78,4 +107,3 @@ function stop(code) {
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
-console.error(`[start:distributed] MCP endpoint ${publicUrl}/mcp — admin token in ${secretsFile}`);
