@@ -1,4 +1,4 @@
-import type { EventDefinition, EventEnvelope } from '@portcullis/contracts';
+import { type EventDefinition, type EventEnvelope, InvalidEventError, parseEnvelope } from '@portcullis/contracts';
 import type { z } from 'zod';
 
 /**
@@ -87,4 +87,45 @@ export const EVENT_BUS = Symbol('EVENT_BUS');
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Decodes raw messages for `def`: valid envelopes, and the rest with the reason (to dead-letter at once). */
+export function decodeMessages<S extends z.ZodType, M>(
+  def: EventDefinition<S>,
+  messages: M[],
+  valueOf: (m: M) => string,
+): { valid: { envelope: EventEnvelope<z.output<S>>; message: M }[]; invalid: { message: M; reason: string }[] } {
+  const valid: { envelope: EventEnvelope<z.output<S>>; message: M }[] = [];
+  const invalid: { message: M; reason: string }[] = [];
+  for (const message of messages) {
+    try {
+      valid.push({ envelope: parseEnvelope(def, JSON.parse(valueOf(message))), message });
+    } catch (err) {
+      invalid.push({ message, reason: err instanceof InvalidEventError ? err.message : `Unparseable message: ${(err as Error).message}` });
+    }
+  }
+  return { valid, invalid };
+}
+
+/**
+ * Runs `fn` up to `maxAttempts` times with doubling delays. Resolves `null` on success, or the
+ * dead-letter reason once the attempts are spent.
+ */
+export async function withBoundedRetries(fn: () => Promise<void>, maxAttempts: number, retryDelayMs: number): Promise<{ reason: string; attempts: number } | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fn();
+      return null;
+    } catch (err) {
+      if (attempt >= maxAttempts) return { reason: `Handler failed after ${attempt} attempts: ${(err as Error).message}`, attempts: attempt };
+      await sleep(retryDelayMs * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** A per-event handler as a batch handler (both buses implement `subscribe` this way). */
+export function oneByOne<P>(handler: EventHandler<P>): BatchHandler<P> {
+  return async (envelopes) => {
+    for (const e of envelopes) await handler(e);
+  };
 }

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEnvelope,
-  deadLetterTopic,
-  parseEnvelope,
-  type EventDefinition,
-  type EventEnvelope,
-  InvalidEventError,
-} from '@portcullis/contracts';
+import { createEnvelope, deadLetterTopic, type EventDefinition } from '@portcullis/contracts';
 import type { z } from 'zod';
 import {
   type BatchHandler,
@@ -16,7 +9,9 @@ import {
   type PublishOptions,
   type SubscribeOptions,
   type Subscription,
-  sleep,
+  decodeMessages,
+  oneByOne,
+  withBoundedRetries,
 } from './event-bus';
 
 interface StoredMessage {
@@ -98,9 +93,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   async subscribe<S extends z.ZodType>(def: EventDefinition<S>, opts: SubscribeOptions, handler: EventHandler<z.output<S>>) {
-    return this.subscribeBatch(def, { ...opts, maxBatchSize: 1 }, async (envs) => {
-      for (const e of envs) await handler(e);
-    });
+    return this.subscribeBatch(def, { ...opts, maxBatchSize: 1 }, oneByOne(handler));
   }
 
   async subscribeBatch<S extends z.ZodType>(
@@ -108,33 +101,13 @@ export class InProcessEventBus implements EventBus {
     opts: SubscribeOptions & { maxBatchSize?: number },
     handler: BatchHandler<z.output<S>>,
   ): Promise<Subscription> {
-    const maxAttempts = opts.maxAttempts ?? 5;
-    const retryDelayMs = opts.retryDelayMs ?? 100;
     const deliver = async (messages: StoredMessage[]) => {
       // Invalid messages are dead-lettered at once; valid ones go to the handler as a batch.
-      const valid: EventEnvelope<z.output<S>>[] = [];
-      for (const m of messages) {
-        try {
-          valid.push(parseEnvelope(def, JSON.parse(m.value)));
-        } catch (err) {
-          const reason = err instanceof InvalidEventError ? err.message : `Unparseable message: ${(err as Error).message}`;
-          this.deadLetter(def.topic, m, reason, 0);
-        }
-      }
+      const { valid, invalid } = decodeMessages(def, messages, (m) => m.value);
+      for (const { message, reason } of invalid) this.deadLetter(def.topic, message, reason, 0);
       if (valid.length === 0) return;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await handler(valid);
-          return;
-        } catch (err) {
-          if (attempt >= maxAttempts) {
-            const reason = `Handler failed after ${attempt} attempts: ${(err as Error).message}`;
-            for (const m of messages) this.deadLetter(def.topic, m, reason, attempt);
-            return;
-          }
-          await sleep(retryDelayMs * 2 ** (attempt - 1));
-        }
-      }
+      const failed = await withBoundedRetries(() => handler(valid.map((v) => v.envelope)), opts.maxAttempts ?? 5, opts.retryDelayMs ?? 100);
+      if (failed) for (const { message } of valid) this.deadLetter(def.topic, message, failed.reason, failed.attempts);
     };
     return this.join(def.topic, opts, deliver, opts.maxBatchSize ?? 500);
   }

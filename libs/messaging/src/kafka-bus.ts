@@ -1,13 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  ALL_EVENTS,
-  createEnvelope,
-  deadLetterTopic,
-  parseEnvelope,
-  type EventDefinition,
-  type EventEnvelope,
-  InvalidEventError,
-} from '@portcullis/contracts';
+import { ALL_EVENTS, createEnvelope, deadLetterTopic, type EventDefinition } from '@portcullis/contracts';
 import {
   type Admin,
   type Consumer,
@@ -30,7 +22,9 @@ import {
   type PublishOptions,
   type SubscribeOptions,
   type Subscription,
-  sleep,
+  decodeMessages,
+  oneByOne,
+  withBoundedRetries,
 } from './event-bus';
 
 export interface KafkaBusOptions {
@@ -164,9 +158,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async subscribe<S extends z.ZodType>(def: EventDefinition<S>, opts: SubscribeOptions, handler: EventHandler<z.output<S>>) {
-    return this.subscribeBatch(def, { ...opts, maxBatchSize: 1 }, async (envs) => {
-      for (const e of envs) await handler(e);
-    });
+    return this.subscribeBatch(def, { ...opts, maxBatchSize: 1 }, oneByOne(handler));
   }
 
   async subscribeBatch<S extends z.ZodType>(
@@ -175,41 +167,16 @@ export class KafkaEventBus implements EventBus {
     handler: BatchHandler<z.output<S>>,
   ): Promise<Subscription> {
     const topic = this.topic(def);
-    const maxAttempts = opts.maxAttempts ?? 5;
-    const retryDelayMs = opts.retryDelayMs ?? 100;
     const maxBatch = opts.maxBatchSize ?? 500;
     return this.consume(topic, opts, async (messages) => {
-      const valid: EventEnvelope<z.output<S>>[] = [];
-      const invalid: { m: KafkaMessage; reason: string }[] = [];
-      for (const m of messages) {
-        try {
-          valid.push(parseEnvelope(def, JSON.parse(m.value?.toString('utf8') ?? 'null')));
-        } catch (err) {
-          invalid.push({
-            m,
-            reason: err instanceof InvalidEventError ? err.message : `Unparseable message: ${(err as Error).message}`,
-          });
-        }
-      }
-      for (const { m, reason } of invalid) await this.deadLetter(topic, m, reason, 0);
+      const { valid, invalid } = decodeMessages(def, messages, (m) => m.value?.toString('utf8') ?? 'null');
+      for (const { message, reason } of invalid) await this.deadLetter(topic, message, reason, 0);
       for (let i = 0; i < valid.length; i += maxBatch) {
         const chunk = valid.slice(i, i + maxBatch);
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await handler(chunk);
-            break;
-          } catch (err) {
-            if (attempt >= maxAttempts) {
-              const reason = `Handler failed after ${attempt} attempts: ${(err as Error).message}`;
-              const ids = new Set(chunk.map((c) => c.eventId));
-              for (const m of messages) {
-                if (ids.has(m.headers?.['event-id']?.toString() ?? '')) await this.deadLetter(topic, m, reason, attempt);
-              }
-              this.opts.logger?.error({ topic, reason }, 'event dead-lettered');
-              break;
-            }
-            await sleep(retryDelayMs * 2 ** (attempt - 1));
-          }
+        const failed = await withBoundedRetries(() => handler(chunk.map((c) => c.envelope)), opts.maxAttempts ?? 5, opts.retryDelayMs ?? 100);
+        if (failed) {
+          for (const { message } of chunk) await this.deadLetter(topic, message, failed.reason, failed.attempts);
+          this.opts.logger?.error({ topic, reason: failed.reason }, 'events dead-lettered');
         }
       }
     });
