@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { type IntrospectionClient, IntrospectionUnavailableError, type Principal } from './introspection';
+import { IntrospectionClient, IntrospectionUnavailableError, type Principal } from './introspection';
 
 export const ADMIN_INTROSPECTION = Symbol('ADMIN_INTROSPECTION');
 

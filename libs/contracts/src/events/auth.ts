@@ -10,7 +10,14 @@ export const ConnectionChanged = defineEvent({
   payload: z.object({
     serverId: id,
     userId: id.optional(),
-    change: z.enum(['connected', 'disconnected', 'revoked', 'needs_reconnect', 'scopes_changed', 'refreshed']),
+    change: z.enum([
+      'connected',
+      'disconnected',
+      'revoked',
+      'needs_reconnect',
+      'scopes_changed',
+      'refreshed',
+    ]),
     authorizedAs: z.string().max(320).optional(),
     /** Which credential the change is about: a user's own, or the shared service identity. */
     mode: z.enum(['per_user', 'service', 'client_credentials']).optional(),
