@@ -4,9 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
-import { eventually } from '@portcullis/testing';
+import { Browser, eventually, HeadlessOAuthProvider } from '@portcullis/testing';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { Browser } from '../testing/browser';
 import {
   authorizeUrl,
   obtainCode,
@@ -16,7 +15,6 @@ import {
   tokenRequest,
 } from '../testing/flows';
 import { type AuthHarness, type AuthInstance, startAuthHarness } from '../testing/harness';
-import { HeadlessOAuthProvider } from '../testing/mcp-client';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from '../testing/tls-fixture';
 
 /**

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
-import { eventually } from '@portcullis/testing';
+import { Browser, eventually } from '@portcullis/testing';
 import { KeyRotationService } from '../keys/key-rotation.service';
-import { Browser } from '../testing/browser';
 import { type SignedIn, signInThroughAuth } from '../testing/flows';
 import { type AuthHarness, type AuthInstance, freePort, startAuthHarness } from '../testing/harness';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { Browser } from './browser';
+import { Browser } from '@portcullis/testing';
 import type { AuthHarness } from './harness';
 
 export function pkce(): { verifier: string; challenge: string } {
