@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type OktaSim, startOktaSim } from '@portcullis/okta-sim';
 import { after, before, describe, it } from 'node:test';
 import {
   eventually,
   freePort,
+  REPO_ROOT,
   freshDatabase,
   type ServiceProcess,
   serviceEnvironment,
@@ -22,10 +26,12 @@ const SERVICES = ['governance', 'audit', 'auth', 'discovery', 'gateway'] as cons
 describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
   const procs = new Map<string, ServiceProcess & { url: string }>();
   let db: TestDatabase;
+  let sim: OktaSim;
 
   before(async () => {
     const env = serviceEnvironment();
     db = await freshDatabase();
+    sim = await startOktaSim({ seed: 3, size: 'demo' });
     const common = {
       PORTCULLIS_MODE: 'distributed',
       PORTCULLIS_TENANT_ID: 'e2e',
@@ -37,6 +43,10 @@ describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
       DATABASE_POOL_SIZE: '3',
       REDIS_URL: env.redisUrl,
       INTERNAL_SERVICE_SECRET: randomBytes(32).toString('hex'),
+      PORTCULLIS_KEKS: `k1:${randomBytes(32).toString('base64')}`,
+      IDP_ISSUER_URL: sim.url,
+      IDP_CLIENT_ID: sim.fixtures.portcullisWebApp.clientId,
+      IDP_CLIENT_SECRET: sim.fixtures.portcullisWebApp.clientSecret,
       SHUTDOWN_DRAIN_MS: '0',
     };
     const ports = new Map<string, number>();
@@ -53,6 +63,7 @@ describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
   after(async () => {
     await Promise.all([...procs.values()].map((p) => p.stop()));
     await db?.drop();
+    await sim?.close();
   });
 
   it('every service answers /healthz, /readyz (with its real dependencies) and /metrics', async () => {
@@ -87,6 +98,16 @@ describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
       return m && Number(m[1]) >= 1 ? Number(m[1]) : undefined;
     });
     assert.ok(version >= 1);
+  });
+
+  it('exposes every metric the Grafana dashboard and alert rules use (deploy/metric-names.json)', async () => {
+    const spec = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy/metric-names.json'), 'utf8')) as { metrics: { name: string; services?: string[] }[] };
+    const exposed = new Set<string>();
+    for (const p of procs.values()) {
+      for (const m of (await (await fetch(`${p.url}/metrics`)).text()).matchAll(/^# TYPE (\S+) /gm)) exposed.add(m[1]!);
+    }
+    const missing = spec.metrics.map((m) => m.name).filter((n) => !exposed.has(n));
+    assert.deepEqual(missing, [], 'metrics used by dashboards/alerts but exposed by no service');
   });
 
   it('shuts down gracefully on SIGTERM (exit code 0)', async () => {

@@ -89,7 +89,7 @@ export class TokenBroker {
       ['source'],
     );
     this.refreshes = platform.metrics.counter(
-      'portcullis_auth_upstream_refreshes_total',
+      'portcullis_token_refreshes_total',
       'Upstream token refreshes (and client-credentials grants), by outcome.',
       ['outcome'],
     );
