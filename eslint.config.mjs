@@ -29,6 +29,8 @@ export default tseslint.config(
           ],
         },
       ],
+      // Input validation deliberately matches control characters (to reject them).
+      'no-control-regex': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-syntax': [

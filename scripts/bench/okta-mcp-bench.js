@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* eslint-disable no-console */
 /**
  * Okta MCP server overhead benchmark. Runs the Okta simulator and the okta-mcp server in this
  * process and measures, side by side and interleaved (so both see the same machine conditions):
@@ -16,14 +15,13 @@
  * Usage: npm run build && node scripts/bench/okta-mcp-bench.js [--iterations 2000] [--warmup 200] [--tool get_user|whoami]
  */
 const path = require('node:path');
-const { performance } = require('node:perf_hooks');
 
 const dist = path.resolve(__dirname, '..', '..', 'dist');
 const { startOktaSim } = require(path.join(dist, 'apps/okta-sim/src/index.js'));
 const { startOktaMcpServer } = require(path.join(dist, 'apps/okta-mcp/src/index.js'));
 const { signInWithPkce } = require(path.join(dist, 'apps/okta-mcp/src/testing/okta-sign-in.js'));
 const { createLogger } = require(path.join(dist, 'apps/okta-mcp/src/logger.js'));
-const crypto = require(path.join(dist, 'libs/crypto/src/index.js'));
+const pcCrypto = require(path.join(dist, 'libs/crypto/src/index.js'));
 const { Agent, request } = require('undici');
 const { Client, StreamableHTTPClientTransport } = require('@modelcontextprotocol/client');
 const { createMcpHandler, McpServer } = require('@modelcontextprotocol/server');
@@ -72,12 +70,12 @@ async function main() {
     password: f.superAdmin.password,
     scopes: ['okta.users.read'],
   });
-  const signer = new crypto.ServiceTokenSigner(SECRET, 'gateway');
+  const signer = new pcCrypto.ServiceTokenSigner(SECRET, 'gateway');
   const oktaHeaders = {
-    [crypto.UPSTREAM_ORG_URL_HEADER]: sim.url,
-    [crypto.UPSTREAM_TOKEN_HEADER]: accessToken,
-    [crypto.UPSTREAM_TOKEN_TYPE_HEADER]: 'Bearer',
-    [crypto.CALLER_HEADER]: 'bench-user',
+    [pcCrypto.UPSTREAM_ORG_URL_HEADER]: sim.url,
+    [pcCrypto.UPSTREAM_TOKEN_HEADER]: accessToken,
+    [pcCrypto.UPSTREAM_TOKEN_TYPE_HEADER]: 'Bearer',
+    [pcCrypto.CALLER_HEADER]: 'bench-user',
   };
   const toolArgs = TOOL === 'whoami' ? {} : { user: f.regularUser.id };
   const directPath = TOOL === 'whoami' ? '/api/v1/users/me' : `/api/v1/users/${f.regularUser.id}`;

@@ -65,7 +65,7 @@ export const cursor = () =>
     .string()
     .min(1)
     .max(512)
-    .regex(/^[A-Za-z0-9._~:=+\-]+$/, 'must be the nextCursor value from a previous result, unchanged')
+    .regex(/^[A-Za-z0-9._~:=+-]+$/, 'must be the nextCursor value from a previous result, unchanged')
     .describe('Pagination cursor: the nextCursor of the previous page. Repeat the same filter arguments.');
 
 export const full = () =>

@@ -1,3 +1,4 @@
+import { processEnv } from '@portcullis/config';
 /**
  * Standalone simulator: `node scripts/okta-sim.js` (or `npm run okta-sim`).
  *
@@ -16,15 +17,15 @@ function parseSize(raw: string | undefined): OktaSimOptions['size'] {
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const secret = env.OKTA_SIM_CONTROL_SECRET;
+  const env = processEnv();
+  const secret = env['OKTA_SIM_CONTROL_SECRET'];
   const started = Date.now();
   const sim = await startOktaSim({
-    port: Number(env.OKTA_SIM_PORT ?? 8090),
-    host: env.OKTA_SIM_HOST ?? '127.0.0.1',
-    seed: Number(env.OKTA_SIM_SEED ?? 42),
-    size: parseSize(env.OKTA_SIM_SIZE),
-    issuerUrl: env.OKTA_SIM_ISSUER || undefined,
+    port: Number(env['OKTA_SIM_PORT'] ?? 8090),
+    host: env['OKTA_SIM_HOST'] ?? '127.0.0.1',
+    seed: Number(env['OKTA_SIM_SEED'] ?? 42),
+    size: parseSize(env['OKTA_SIM_SIZE']),
+    issuerUrl: env['OKTA_SIM_ISSUER'] || undefined,
     controlSecret: secret === 'disabled' ? false : secret || undefined,
   });
   const f = sim.fixtures;

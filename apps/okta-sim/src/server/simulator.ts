@@ -1,3 +1,4 @@
+import { processEnv } from '@portcullis/config';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -311,12 +312,15 @@ function jsonError(e: OktaApiError): SimResponse {
   };
 }
 
+/** OKTA_SIM_DEBUG=1 prints unexpected errors (the response never carries them). */
+const debugUnhandled = Boolean(processEnv()['OKTA_SIM_DEBUG']);
+
 /** Maps any thrown value to a response; unknown errors become Okta's generic 500 (no stack traces). */
 function toResponse(e: unknown): SimResponse {
   if (e instanceof OktaApiError) return jsonError(e);
   if (e instanceof BareHttpError) return { status: e.status, headers: { ...e.headers } };
   if (e instanceof OAuthError) return oauthErrorResponse(e);
-  if (process.env.OKTA_SIM_DEBUG) console.error('[okta-sim] unhandled error', e);
+  if (debugUnhandled) console.error('[okta-sim] unhandled error', e);
   return jsonError(Errors.internal());
 }
 
