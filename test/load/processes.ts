@@ -11,6 +11,8 @@ import { buildInProcessPlatform, createServiceApp } from '@portcullis/runtime';
 import { startEchoUpstream } from './echo-upstream';
 
 async function main(): Promise<void> {
+  // Exit normally on signals so --cpu-prof profiles get written.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(0));
   const [, , what, a, b] = process.argv;
   if (what === 'echo-upstream') {
     const up = await startEchoUpstream({ toolCount: Number(a ?? 1), port: Number(b ?? 0) });

@@ -1,8 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   CALLER_HEADER,
   ServiceTokenSigner,
@@ -14,6 +10,14 @@ import type { SnapshotServer } from '@portcullis/policy';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import type { UpstreamCredential } from '../credentials/token-broker.client';
+import { McpHttpClient, McpHttpError } from './mcp-http-client';
+
+export interface CallToolResult {
+  content: { type: string; text?: string; [k: string]: unknown }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+}
 
 export class UpstreamError extends Error {
   constructor(
@@ -26,18 +30,15 @@ export class UpstreamError extends Error {
   }
 }
 
-type CallHeaders = Record<string, string>;
 
 /**
- * Calls tools on upstream MCP servers with the official MCP client. One connected client per
- * upstream per gateway process; the per-call credentials (never the AI client's own token) are
- * added to each HTTP request from an AsyncLocalStorage scope, so concurrent calls for different
- * users share a connection pool but never each other's headers.
+ * Calls tools on upstream MCP servers. One keep-alive client per upstream per gateway process; the
+ * per-call credentials (never the AI client's own token) go on each request's headers, so
+ * concurrent calls for different users share connections but never each other's credentials.
  */
 @Injectable()
 export class UpstreamCaller implements OnModuleDestroy {
-  private readonly headers = new AsyncLocalStorage<CallHeaders>();
-  private readonly clients = new Map<string, { url: string; client: Promise<Client> }>();
+  private readonly clients = new Map<string, McpHttpClient>();
   private readonly signer: ServiceTokenSigner;
 
   constructor(
@@ -57,46 +58,29 @@ export class UpstreamCaller implements OnModuleDestroy {
     return server.upstreamUrl;
   }
 
-  private async clientFor(server: SnapshotServer): Promise<Client> {
+  private clientFor(server: SnapshotServer): McpHttpClient {
     const url = this.endpointOf(server);
-    const existing = this.clients.get(server.id);
-    if (existing && existing.url === url) return existing.client;
-    const als = this.headers;
-    const transport = new StreamableHTTPClientTransport(new URL(url), {
-      fetch: (input, init) => {
-        const h = new Headers(init?.headers);
-        for (const [k, v] of Object.entries(als.getStore() ?? {})) h.set(k, v);
-        return fetch(input, { ...init, headers: h });
-      },
-    });
-    const client = new Client({ name: 'portcullis-gateway', version: this.platform.version });
-    const connecting = (async () => {
-      // The handshake itself carries the service token (no user credential).
-      await this.headers.run(await this.baseHeaders(server, undefined), () => client.connect(transport, { timeout: 10_000 }));
-      return client;
-    })();
-    this.clients.set(server.id, { url, client: connecting });
-    connecting.catch(() => this.clients.delete(server.id));
-    return connecting;
+    let client = this.clients.get(server.id);
+    if (!client || client.url !== url) {
+      void client?.close();
+      client = new McpHttpClient(url, { name: 'portcullis-gateway', version: this.platform.version });
+      this.clients.set(server.id, client);
+    }
+    return client;
   }
 
-  private async baseHeaders(server: SnapshotServer, userId: string | undefined): Promise<CallHeaders> {
-    const h: CallHeaders = {};
+  private async callHeaders(server: SnapshotServer, userId: string, credential: UpstreamCredential | undefined): Promise<Record<string, string>> {
+    const h: Record<string, string> = {};
     if (server.kind === 'okta') {
+      // The hosted Okta server trusts only Portcullis services, and takes the Okta org and token from these headers.
       h['authorization'] = await this.signer.authorizationFor('okta-mcp');
       if (server.oktaOrgUrl) h[UPSTREAM_ORG_URL_HEADER] = server.oktaOrgUrl;
-      if (userId) h[CALLER_HEADER] = userId;
-    }
-    return h;
-  }
-
-  private async callHeaders(server: SnapshotServer, userId: string, credential: UpstreamCredential | undefined): Promise<CallHeaders> {
-    const h = await this.baseHeaders(server, userId);
-    if (credential?.status !== 'ok') return h;
-    if (server.kind === 'okta') {
-      if (credential.accessToken) h[UPSTREAM_TOKEN_HEADER] = credential.accessToken;
-      h[UPSTREAM_TOKEN_TYPE_HEADER] = credential.tokenType === 'SSWS' ? 'SSWS' : 'Bearer';
-    } else {
+      h[CALLER_HEADER] = userId;
+      if (credential?.status === 'ok') {
+        if (credential.accessToken) h[UPSTREAM_TOKEN_HEADER] = credential.accessToken;
+        h[UPSTREAM_TOKEN_TYPE_HEADER] = credential.tokenType === 'SSWS' ? 'SSWS' : 'Bearer';
+      }
+    } else if (credential?.status === 'ok') {
       if (credential.accessToken) h['authorization'] = `Bearer ${credential.accessToken}`;
       for (const [k, v] of Object.entries(credential.headers ?? {})) h[k.toLowerCase()] = v;
     }
@@ -111,33 +95,20 @@ export class UpstreamCaller implements OnModuleDestroy {
     credential: UpstreamCredential | undefined,
     deadlineMs = this.config.UPSTREAM_TIMEOUT_MS,
   ): Promise<CallToolResult> {
-    let client: Client;
-    try {
-      client = await this.clientFor(server);
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      throw new UpstreamError(`${server.displayName} is unreachable: ${(err as Error).message}`, 'unreachable', { cause: err });
-    }
     const headers = await this.callHeaders(server, userId, credential);
     try {
-      return (await this.headers.run(headers, () =>
-        client.callTool({ name: tool, arguments: args }, undefined, { timeout: deadlineMs }),
-      )) as CallToolResult;
+      return (await this.clientFor(server).request('tools/call', { name: tool, arguments: args }, headers, deadlineMs)) as unknown as CallToolResult;
     } catch (err) {
-      const msg = (err as Error).message ?? String(err);
-      if (/timed out|timeout/i.test(msg)) {
-        throw new UpstreamError(`${server.displayName} did not answer within ${deadlineMs} ms.`, 'timeout', { cause: err });
-      }
-      if (/fetch failed|ECONNREFUSED|ECONNRESET|socket/i.test(msg)) {
-        this.clients.delete(server.id);
-        throw new UpstreamError(`${server.displayName} is unreachable: ${msg}`, 'unreachable', { cause: err });
-      }
-      throw new UpstreamError(`${server.displayName} failed: ${msg}`, 'protocol', { cause: err });
+      if (err instanceof UpstreamError) throw err;
+      const e = err as McpHttpError;
+      if (e.kind === 'timeout') throw new UpstreamError(`${server.displayName} did not answer within ${deadlineMs} ms.`, 'timeout', { cause: err });
+      if (e.kind === 'unreachable') throw new UpstreamError(`${server.displayName} is unreachable: ${e.message}`, 'unreachable', { cause: err });
+      throw new UpstreamError(`${server.displayName} failed: ${e.message}`, 'protocol', { cause: err });
     }
   }
 
   async onModuleDestroy(): Promise<void> {
-    for (const { client } of this.clients.values()) await client.then((c) => c.close()).catch(() => undefined);
+    await Promise.all([...this.clients.values()].map((c) => c.close().catch(() => undefined)));
     this.clients.clear();
   }
 }
