@@ -1,14 +1,40 @@
 import { Module } from '@nestjs/common';
-import type { ServiceDefinition } from '@portcullis/runtime';
-import { ServerWatcherService } from './discovery/server-watcher.service';
+import type { Env } from '@portcullis/config';
+import type { PersistenceFeature } from '@portcullis/persistence';
+import { ENV, type ServiceDefinition } from '@portcullis/runtime';
+import { DISCOVERY_CONFIG, loadDiscoveryConfig } from './config';
+import { UpstreamAccess } from './discovery/credentials';
+import { Database } from './discovery/database';
+import { DiscoveryEventsConsumer } from './discovery/events.consumer';
+import { DiscoveryRepository } from './discovery/registry.repository';
+import { DiscoveryRunner } from './discovery/runner.service';
+import { DiscoveryScheduler } from './discovery/scheduler.service';
+import { DiscoveryInitial1764600000300 } from './migrations/1764600000300-discovery-initial';
 
-@Module({ providers: [ServerWatcherService] })
+export const discoveryPersistence: PersistenceFeature = {
+  service: 'discovery',
+  schema: 'discovery',
+  entities: [],
+  migrations: [DiscoveryInitial1764600000300],
+};
+
+@Module({
+  providers: [
+    { provide: DISCOVERY_CONFIG, useFactory: (env: Env) => loadDiscoveryConfig(env), inject: [ENV] },
+    Database,
+    DiscoveryRepository,
+    UpstreamAccess,
+    DiscoveryRunner,
+    DiscoveryScheduler,
+    DiscoveryEventsConsumer,
+  ],
+})
 export class DiscoveryModule {}
 
 export const discoveryService: ServiceDefinition = {
   name: 'discovery',
   module: DiscoveryModule,
-  features: [],
-  needs: { database: false, cache: false },
+  features: [discoveryPersistence],
+  needs: { database: true, cache: false },
   defaultPort: 8083,
 };

@@ -49,8 +49,22 @@ export interface Grant {
 }
 
 export type Decision =
-  | { allowed: true; tool: SnapshotTool; server: SnapshotServer; exposedName: string; grants: Grant[]; policyVersion: number }
-  | { allowed: false; reason: DenialReason; message: string; tool?: SnapshotTool; server?: SnapshotServer; policyVersion: number };
+  | {
+      allowed: true;
+      tool: SnapshotTool;
+      server: SnapshotServer;
+      exposedName: string;
+      grants: Grant[];
+      policyVersion: number;
+    }
+  | {
+      allowed: false;
+      reason: DenialReason;
+      message: string;
+      tool?: SnapshotTool;
+      server?: SnapshotServer;
+      policyVersion: number;
+    };
 
 interface ToolEntry {
   tool: SnapshotTool;
@@ -96,7 +110,12 @@ export function compilePolicy(snapshot: Snapshot): CompiledPolicy {
   for (const tool of snapshot.tools) {
     const server = servers.get(tool.serverId);
     if (!server) continue;
-    const entry: ToolEntry = { tool, server, exposedName: exposedToolName(server, tool.name), bindings: bindings.get(tool.id) ?? [] };
+    const entry: ToolEntry = {
+      tool,
+      server,
+      exposedName: exposedToolName(server, tool.name),
+      bindings: bindings.get(tool.id) ?? [],
+    };
     byToolId.set(tool.id, entry);
     // A removed tool keeps its id but must not shadow a live tool with the same exposed name.
     const existing = byExposedName.get(entry.exposedName);
@@ -114,7 +133,12 @@ export function compilePolicy(snapshot: Snapshot): CompiledPolicy {
   };
 }
 
-function deny(policy: CompiledPolicy | null, reason: DenialReason, message: string, entry?: ToolEntry): Decision {
+function deny(
+  policy: CompiledPolicy | null,
+  reason: DenialReason,
+  message: string,
+  entry?: ToolEntry,
+): Decision {
   return {
     allowed: false,
     reason,
@@ -153,25 +177,52 @@ function grantsFor(entry: ToolEntry, caller: Caller, now: number): { live: Grant
 
 /** Checks that do not depend on the tool: no policy, tenant and client kill switches, client type. */
 function callerGate(policy: CompiledPolicy | null, caller: Caller): Decision | null {
-  if (!policy) return deny(null, 'no_policy', 'Portcullis has no access policy yet, so every call is refused (fail closed). Try again shortly.');
+  if (!policy)
+    return deny(
+      null,
+      'no_policy',
+      'Portcullis has no access policy yet, so every call is refused (fail closed). Try again shortly.',
+    );
   if (policy.snapshot.killSwitches.tenant) {
-    return deny(policy, 'tenant_kill_switch', 'All tool calls are stopped by the organization-wide kill switch.');
+    return deny(
+      policy,
+      'tenant_kill_switch',
+      'All tool calls are stopped by the organization-wide kill switch.',
+    );
   }
   if (policy.killedClients.has(caller.clientId)) {
-    return deny(policy, 'client_kill_switch', 'This AI client has been stopped by an administrator (client kill switch).');
+    return deny(
+      policy,
+      'client_kill_switch',
+      'This AI client has been stopped by an administrator (client kill switch).',
+    );
   }
   if (!policy.allowedClientTypes.has(caller.clientType)) {
-    return deny(policy, 'client_type_not_allowed', `AI clients of type "${caller.clientType}" are not allowed by the organization's settings.`);
+    return deny(
+      policy,
+      'client_type_not_allowed',
+      `AI clients of type "${caller.clientType}" are not allowed by the organization's settings.`,
+    );
   }
   return null;
 }
 
-export function decide(policy: CompiledPolicy | null, caller: Caller, exposedName: string, now = Date.now()): Decision {
+export function decide(
+  policy: CompiledPolicy | null,
+  caller: Caller,
+  exposedName: string,
+  now = Date.now(),
+): Decision {
   const gate = callerGate(policy, caller);
   if (gate) return gate;
   const p = policy!;
   const entry = p.byExposedName.get(exposedName);
-  if (!entry) return deny(p, 'unknown_tool', `There is no tool named "${exposedName}". List the tools to see the ones you may call.`);
+  if (!entry)
+    return deny(
+      p,
+      'unknown_tool',
+      `There is no tool named "${exposedName}". List the tools to see the ones you may call.`,
+    );
   return decideEntry(p, caller, entry, now);
 }
 
@@ -179,13 +230,30 @@ function decideEntry(p: CompiledPolicy, caller: Caller, entry: ToolEntry, now: n
   const { tool, server } = entry;
   const name = entry.exposedName;
   if (p.killedServers.has(server.id)) {
-    return deny(p, 'server_kill_switch', `Calls to ${server.displayName} are stopped by an administrator (server kill switch).`, entry);
+    return deny(
+      p,
+      'server_kill_switch',
+      `Calls to ${server.displayName} are stopped by an administrator (server kill switch).`,
+      entry,
+    );
   }
-  if (server.paused) return deny(p, 'server_paused', `${server.displayName} is paused by an administrator.`, entry);
-  if (p.killedTools.has(tool.id)) return deny(p, 'tool_kill_switch', `The tool "${name}" is stopped by an administrator (tool kill switch).`, entry);
+  if (server.paused)
+    return deny(p, 'server_paused', `${server.displayName} is paused by an administrator.`, entry);
+  if (p.killedTools.has(tool.id))
+    return deny(
+      p,
+      'tool_kill_switch',
+      `The tool "${name}" is stopped by an administrator (tool kill switch).`,
+      entry,
+    );
   switch (tool.state) {
     case 'pending_review':
-      return deny(p, 'tool_pending_review', `The tool "${name}" is pending review by an administrator and cannot be called yet.`, entry);
+      return deny(
+        p,
+        'tool_pending_review',
+        `The tool "${name}" is pending review by an administrator and cannot be called yet.`,
+        entry,
+      );
     case 'disabled':
       return deny(p, 'tool_disabled', `The tool "${name}" has been disabled by an administrator.`, entry);
     case 'removed':
@@ -193,21 +261,44 @@ function decideEntry(p: CompiledPolicy, caller: Caller, entry: ToolEntry, now: n
     case 'approved':
       break;
   }
-  if (tool.allowedClientTypes && tool.allowedClientTypes.length > 0 && !tool.allowedClientTypes.includes(caller.clientType)) {
-    return deny(p, 'tool_client_type_not_allowed', `The tool "${name}" may not be called from a ${caller.clientType} AI client.`, entry);
+  if (
+    tool.allowedClientTypes &&
+    tool.allowedClientTypes.length > 0 &&
+    !tool.allowedClientTypes.includes(caller.clientType)
+  ) {
+    return deny(
+      p,
+      'tool_client_type_not_allowed',
+      `The tool "${name}" may not be called from a ${caller.clientType} AI client.`,
+      entry,
+    );
   }
   const { live, expired } = grantsFor(entry, caller, now);
   if (live.length === 0) {
     if (expired.length > 0) {
-      return deny(p, 'grant_expired', `Your access to "${name}" (profile "${expired[0]!.profileName}") expired at ${expired[0]!.expiresAt}.`, entry);
+      return deny(
+        p,
+        'grant_expired',
+        `Your access to "${name}" (profile "${expired[0]!.profileName}") expired at ${expired[0]!.expiresAt}.`,
+        entry,
+      );
     }
-    return deny(p, 'not_entitled', `You have no access profile that includes the tool "${name}". Ask an administrator for access.`, entry);
+    return deny(
+      p,
+      'not_entitled',
+      `You have no access profile that includes the tool "${name}". Ask an administrator for access.`,
+      entry,
+    );
   }
   return { allowed: true, tool, server, exposedName: name, grants: live, policyVersion: p.version };
 }
 
 /** Every tool the caller may call right now (for tools/list), with the grants that allow each. */
-export function callableTools(policy: CompiledPolicy | null, caller: Caller, now = Date.now()): Extract<Decision, { allowed: true }>[] {
+export function callableTools(
+  policy: CompiledPolicy | null,
+  caller: Caller,
+  now = Date.now(),
+): Extract<Decision, { allowed: true }>[] {
   if (callerGate(policy, caller)) return [];
   const out: Extract<Decision, { allowed: true }>[] = [];
   for (const entry of policy!.byExposedName.values()) {
@@ -219,7 +310,15 @@ export function callableTools(policy: CompiledPolicy | null, caller: Caller, now
 }
 
 /** "Who can call this tool, and why": every subject of every profile binding it, with the decision for it. */
-export function whoCanCall(policy: CompiledPolicy, toolId: string): { subject: { type: 'user' | 'group'; value: string }; profile: string; toolset: string; expiresAt?: string }[] {
+export function whoCanCall(
+  policy: CompiledPolicy,
+  toolId: string,
+): {
+  subject: { type: 'user' | 'group'; value: string };
+  profile: string;
+  toolset: string;
+  expiresAt?: string;
+}[] {
   const entry = policy.byToolId.get(toolId);
   if (!entry) return [];
   return entry.bindings.flatMap(({ profile, toolset }) =>
@@ -230,6 +329,98 @@ export function whoCanCall(policy: CompiledPolicy, toolId: string): { subject: {
       ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}),
     })),
   );
+}
+
+/**
+ * Tool-level gates only — the checks that do not depend on who calls: tenant, server and tool kill
+ * switches, a paused server, the tool's state. `null` when the tool itself is callable (by someone
+ * entitled, from an allowed client).
+ */
+export function toolGate(
+  policy: CompiledPolicy,
+  toolId: string,
+): { reason: DenialReason; message: string } | null {
+  const entry = policy.byToolId.get(toolId);
+  if (!entry)
+    return {
+      reason: 'unknown_tool',
+      message: `There is no tool with id "${toolId}" in policy version ${policy.version}.`,
+    };
+  if (policy.snapshot.killSwitches.tenant) {
+    return {
+      reason: 'tenant_kill_switch',
+      message: 'All tool calls are stopped by the organization-wide kill switch.',
+    };
+  }
+  // Any caller will do: tool-level checks come before the caller's grants in decideEntry.
+  const probe: Caller = { userId: '', groups: [], clientId: '', clientType: 'personal' };
+  const d = decideEntry(policy, probe, entry, Date.now());
+  if (
+    !d.allowed &&
+    d.reason !== 'not_entitled' &&
+    d.reason !== 'grant_expired' &&
+    d.reason !== 'tool_client_type_not_allowed'
+  ) {
+    return { reason: d.reason, message: d.message };
+  }
+  return null;
+}
+
+/** Decides for a tool named by id rather than by exposed name (admin previews). */
+export function decideTool(
+  policy: CompiledPolicy | null,
+  caller: Caller,
+  toolId: string,
+  now = Date.now(),
+): Decision {
+  const gate = callerGate(policy, caller);
+  if (gate) return gate;
+  const entry = policy!.byToolId.get(toolId);
+  if (!entry) return deny(policy, 'unknown_tool', `There is no tool with id "${toolId}".`);
+  return decideEntry(policy!, caller, entry, now);
+}
+
+export interface ToolExplanation {
+  toolId: string;
+  exposedName?: string;
+  policyVersion: number;
+  /** Why nobody can call it right now, regardless of grants; null when the tool itself is open. */
+  gate: { reason: DenialReason; message: string } | null;
+  /** Client types the tool accepts (tenant setting narrowed by the tool's own list). */
+  allowedClientTypes: ClientType[];
+  /** Every subject of every profile that binds the tool, and whether that grant is live now. */
+  grants: (Grant & { expired: boolean })[];
+}
+
+/** "Who can call this tool, and why": the tool-level gate plus every grant, with expiry evaluated at `now`. */
+export function explainTool(policy: CompiledPolicy, toolId: string, now = Date.now()): ToolExplanation {
+  const entry = policy.byToolId.get(toolId);
+  const tenantTypes = [...policy.allowedClientTypes] as ClientType[];
+  const toolTypes = entry?.tool.allowedClientTypes;
+  const allowedClientTypes =
+    toolTypes && toolTypes.length > 0 ? tenantTypes.filter((t) => toolTypes.includes(t)) : tenantTypes;
+  const grants: ToolExplanation['grants'] = [];
+  for (const { profile, toolset } of entry?.bindings ?? []) {
+    for (const s of profile.subjects) {
+      grants.push({
+        profileId: profile.id,
+        profileName: profile.name,
+        toolsetId: toolset.id,
+        toolsetName: toolset.name,
+        via: { type: s.type, value: s.value },
+        ...(s.expiresAt ? { expiresAt: s.expiresAt } : {}),
+        expired: s.expiresAt !== undefined && Date.parse(s.expiresAt) <= now,
+      });
+    }
+  }
+  return {
+    toolId,
+    ...(entry ? { exposedName: entry.exposedName } : {}),
+    policyVersion: policy.version,
+    gate: toolGate(policy, toolId),
+    allowedClientTypes,
+    grants,
+  };
 }
 
 /** An empty, valid snapshot (fails every call as not entitled): a starting point for tests and new tenants. */

@@ -7,6 +7,14 @@ export const toolCallOutcome = z.enum(['intent', 'allowed_success', 'allowed_err
 /**
  * gateway → audit. The gateway publishes an `intent` record (acknowledged before the upstream call)
  * and then the outcome record for the same `callId`.
+ *
+ * - intent: `phase: 'intent'`, `outcome: 'intent'`; outcome: `phase: 'outcome'` with allowed_success /
+ *   allowed_error / denied. Each record has its own eventId; `callId` links them. A denial decided
+ *   before any upstream call may be published as an outcome without an intent.
+ * - The audit store shows one row per call (the outcome, or the intent as "in_flight" / "unknown" while
+ *   no outcome has arrived) and keeps both records.
+ * - Put the tool's arguments in `arguments` as received; the audit service redacts secrets and applies
+ *   the tenant's verbosity before storing. Re-publishing with the same eventId is deduplicated.
  */
 export const ToolCallAudited = defineEvent({
   type: 'audit.tool-call',
@@ -17,7 +25,11 @@ export const ToolCallAudited = defineEvent({
     phase: z.enum(['intent', 'outcome']),
     outcome: toolCallOutcome,
     user: z.object({ id, email: z.string().max(320).optional() }),
-    client: z.object({ id: z.string().max(200), name: z.string().max(200).optional(), type: clientType.optional() }),
+    client: z.object({
+      id: z.string().max(200),
+      name: z.string().max(200).optional(),
+      type: clientType.optional(),
+    }),
     serverId: z.string().max(200).optional(),
     tool: z.string().max(200),
     classification: classification.optional(),
@@ -33,7 +45,42 @@ export const ToolCallAudited = defineEvent({
   }),
 });
 
-/** governance, auth → audit: an administrative or security-relevant action. */
+/**
+ * Suggested `action` names for AdminActionAudited, `<resource>.<verb>` (any string is accepted; these
+ * keep the log filterable and drive the OCSF activity mapping: create / update / delete verbs).
+ */
+export const ADMIN_AUDIT_ACTIONS = [
+  'server.registered',
+  'server.updated',
+  'server.removed',
+  'server.credentials_changed',
+  'tool.approved',
+  'tool.disabled',
+  'tool.classification_changed',
+  'toolset.created',
+  'toolset.updated',
+  'toolset.deleted',
+  'profile.created',
+  'profile.updated',
+  'profile.deleted',
+  'settings.updated',
+  'kill_switch.engaged',
+  'kill_switch.released',
+  'client.registered',
+  'client.state_changed',
+  'auth.signed_in',
+  'auth.sign_in_failed',
+  'connection.connected',
+  'connection.revoked',
+  'audit.exported',
+] as const;
+
+/**
+ * governance, auth → audit: an administrative or security-relevant action. Put changed values in
+ * `details` (never secrets in clear: the audit store redacts secret-looking keys, but producers should
+ * send "rotated" rather than the value). Resource types `server` and `client` are linked to the
+ * records' server / client filters.
+ */
 export const AdminActionAudited = defineEvent({
   type: 'audit.admin-action',
   version: 1,

@@ -16,7 +16,14 @@ export const toolDefinition = z.object({
 export type ToolDefinition = z.infer<typeof toolDefinition>;
 
 /** Why a discovery run happened. */
-export const discoveryTrigger = z.enum(['registration', 'change', 'schedule', 'list_changed', 'manual', 'resync']);
+export const discoveryTrigger = z.enum([
+  'registration',
+  'change',
+  'schedule',
+  'list_changed',
+  'manual',
+  'resync',
+]);
 export type DiscoveryTrigger = z.infer<typeof discoveryTrigger>;
 
 /** discovery → governance: the result of one discovery run against one server. */
