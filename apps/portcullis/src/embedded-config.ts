@@ -16,6 +16,10 @@ export const embeddedSchema = z.object({
   /** A real Okta org; when set, no simulator and no demo set-up. */
   OKTA_ORG_URL: z.string().url({ error: 'must be your Okta org URL, e.g. https://acme.okta.com' }).optional(),
   OKTA_SIM_SEED: z.coerce.number().int().default(42),
+  /** Loopback ports of the embedded Okta simulator and Okta MCP server (default PORT+10 and PORT+11, so
+   * URLs stored in the data directory stay valid across restarts; random when PORT is 0). */
+  OKTA_SIM_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OKTA_MCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 export type EmbeddedConfig = z.output<typeof embeddedSchema>;
 

@@ -57,7 +57,7 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
     let sim: OktaSim | undefined;
     const wiring: Env = {};
     if (!cfg.IDP_ISSUER_URL && !cfg.OKTA_ORG_URL) {
-      sim = await startOktaSim({ seed: cfg.OKTA_SIM_SEED, size: 'demo' });
+      sim = await startOktaSim({ seed: cfg.OKTA_SIM_SEED, size: 'demo', port: cfg.OKTA_SIM_PORT ?? (cfg.PORT === 0 ? 0 : port + 10) });
       closers.unshift(() => sim!.close());
       const app = sim.fixtures.portcullisWebApp;
       for (const path of ['/oauth/idp/callback', '/auth/callback']) sim.org.addRedirectUri(app.clientId, `${url}${path}`);
@@ -75,6 +75,7 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
       });
     }
     const oktaMcp = await startOktaMcpServer({
+      port: cfg.OKTA_MCP_PORT ?? (cfg.PORT === 0 ? 0 : port + 11),
       internalSecret: env['INTERNAL_SERVICE_SECRET'] ?? secrets.internalServiceSecret,
       orgAllowlist: (env['OKTA_ORG_ALLOWLIST'] ?? wiring['OKTA_ORG_ALLOWLIST'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       logLevel: cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL,
