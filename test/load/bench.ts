@@ -23,6 +23,8 @@ import { closedLoop, expectResult, fixedRate, type LoadResult, MCP_HEADERS, tool
 
 interface Args {
   smoke: boolean;
+  /** Fixed rate for the latency comparison (kept below the gateway's capacity, so latency is not queueing). */
+  rate: number;
   runs: number;
   seconds: number;
   out: string;
@@ -30,12 +32,13 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { smoke: false, runs: 3, seconds: 10, out: join(REPO_ROOT, 'bench-results', 'latest.json') };
+  const a: Args = { smoke: false, rate: 100, runs: 3, seconds: 10, out: join(REPO_ROOT, 'bench-results', 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--smoke') a.smoke = true;
     else if (v === '--runs') a.runs = Number(argv[++i]);
     else if (v === '--seconds') a.seconds = Number(argv[++i]);
+    else if (v === '--rate') a.rate = Number(argv[++i]);
     else if (v === '--out') a.out = resolve(argv[++i]!);
     else if (v === '--only') a.only = new Set(argv[++i]!.split(','));
     else throw new Error(`unknown argument ${v}`);
@@ -199,7 +202,7 @@ async function callLatency(args: Args, auth: AuthStandIn, upstreamUrl: string, m
   return withGateway(mode, auth, snap, async (gw, token) => {
     const direct = { url: upstreamUrl, headers: MCP_HEADERS, body: toolsCallBody('echo', { message: 'hello' }), check: expectResult };
     const via = { url: `${gw}/mcp`, headers: { ...MCP_HEADERS, authorization: `Bearer ${token}` }, body: toolsCallBody('echo_echo', { message: 'hello' }), check: expectResult };
-    const rate = args.smoke ? 100 : 500;
+    const rate = args.smoke ? 50 : args.rate;
     const warm = args.smoke ? 0.5 : 2;
     const d = await fixedRate(direct, { rate, seconds: args.seconds, warmupSeconds: warm });
     const g = await fixedRate(via, { rate, seconds: args.seconds, warmupSeconds: warm });
