@@ -22,6 +22,7 @@ import {
  * Proves the wiring: events produced by one process are consumed by another.
  */
 const SERVICES = ['governance', 'audit', 'auth', 'discovery', 'gateway'] as const;
+const ADMIN_TOKEN = `pcat_e2e_${randomBytes(24).toString('base64url')}`;
 
 describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
   const procs = new Map<string, ServiceProcess & { url: string }>();
@@ -43,6 +44,7 @@ describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
       DATABASE_POOL_SIZE: '3',
       REDIS_URL: env.redisUrl,
       INTERNAL_SERVICE_SECRET: randomBytes(32).toString('hex'),
+      PORTCULLIS_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
       PORTCULLIS_KEKS: `k1:${randomBytes(32).toString('base64')}`,
       IDP_ISSUER_URL: sim.url,
       IDP_CLIENT_ID: sim.fixtures.portcullisWebApp.clientId,
@@ -82,10 +84,10 @@ describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
   it('audit stores the start-up events that the other four processes published to Kafka', async () => {
     const audit = procs.get('audit')!;
     const services = await eventually('service-started events from every service in the audit store', async () => {
-      const r = (await (await fetch(`${audit.url}/api/v1/audit/events?type=system.service-started&limit=50`)).json()) as {
-        data: { payload: { service: string } }[];
+      const r = (await (await fetch(`${audit.url}/api/v1/audit/events?type=system&limit=100`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+        data: { admin?: { action?: string; resourceId?: string } }[];
       };
-      const seen = new Set(r.data.map((d) => d.payload.service));
+      const seen = new Set(r.data.filter((d) => d.admin?.action === 'service.started').map((d) => d.admin?.resourceId));
       return SERVICES.every((s) => seen.has(s)) ? seen : undefined;
     }, 30_000);
     assert.equal(services.size, 5);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,12 +19,15 @@ describe('embedded mode (one process)', () => {
   }
 
   async function startedEvents(url: string): Promise<number> {
-    const r = (await (await fetch(`${url}/api/v1/audit/events?type=system.service-started&limit=100`)).json()) as { data: unknown[] };
-    return r.data.length;
+    // The admin API token embedded mode generated into its data directory.
+    const { bootstrapAdminToken } = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { bootstrapAdminToken: string };
+    const r = (await (await fetch(`${url}/api/v1/audit/events?type=system&limit=100`, { headers: { authorization: `Bearer ${bootstrapAdminToken}` } })).json()) as { data: { admin?: { action?: string } }[] };
+    return r.data.filter((d) => d.admin?.action === 'service.started').length;
   }
 
   it('starts with no configuration, prints its URLs, serves health and metrics, and keeps data across restarts', async () => {
     const first = await boot();
+    after(() => first.p.stop());
     assert.match(first.p.output(), new RegExp(`MCP endpoint +${first.url}/mcp`));
     assert.match(first.p.output(), /Metrics +http:/);
     assert.equal((await fetch(`${first.url}/healthz`)).status, 200);
@@ -35,6 +38,7 @@ describe('embedded mode (one process)', () => {
     assert.equal(await first.p.stop('SIGTERM'), 0);
 
     const second = await boot();
+    after(() => second.p.stop());
     const n2 = await eventually('ten start-up events after a restart', async () => {
       const n = await startedEvents(second.url);
       return n >= n1 + 5 ? n : undefined;

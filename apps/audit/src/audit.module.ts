@@ -1,22 +1,54 @@
 import { Module } from '@nestjs/common';
+import { IntrospectionClient } from '@portcullis/admin-auth';
+import type { Env } from '@portcullis/config';
+import { ServiceTokenSigner } from '@portcullis/crypto';
 import type { PersistenceFeature } from '@portcullis/persistence';
-import type { ServiceDefinition } from '@portcullis/runtime';
-import { AuditEventsController } from './events/audit-events.controller';
-import { AuditIngestService } from './events/audit-ingest.service';
-import { AuditRecord } from './events/audit-record.entity';
-import { AuditRecordRepository } from './events/audit-record.repository';
+import { DATA_SOURCE, ENV, type ServiceDefinition } from '@portcullis/runtime';
+import type { DataSource } from 'typeorm';
+import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
+import { AuditMetrics } from './audit.metrics';
+import { AUDIT_INTROSPECTION } from './http/audit-admin.guard';
+import { AuditController } from './http/audit.controller';
+import { AuditIngestService } from './ingest/audit-ingest.service';
+import { TenantSettingsService } from './ingest/tenant-settings.service';
 import { AuditInitial1764500000000 } from './migrations/1764500000000-audit-initial';
+import { AUDIT_STORE, AuditStore } from './store/audit-store';
+import { AuditMaintenanceService } from './store/maintenance.service';
 
 export const auditPersistence: PersistenceFeature = {
   service: 'audit',
   schema: 'audit',
-  entities: [AuditRecord],
+  entities: [],
   migrations: [AuditInitial1764500000000],
 };
 
 @Module({
-  controllers: [AuditEventsController],
-  providers: [AuditRecordRepository, AuditIngestService],
+  controllers: [AuditController],
+  providers: [
+    { provide: AUDIT_CONFIG, useFactory: (env: Env) => loadAuditConfig(env), inject: [ENV] },
+    {
+      provide: AUDIT_INTROSPECTION,
+      useFactory: (cfg: AuditConfig) =>
+        new IntrospectionClient(
+          cfg.authInternalUrl,
+          new ServiceTokenSigner(cfg.internalServiceSecret, 'audit'),
+        ),
+      inject: [AUDIT_CONFIG],
+    },
+    {
+      provide: AUDIT_STORE,
+      useFactory: (ds: DataSource | null, cfg: AuditConfig) => {
+        if (!ds)
+          throw new Error('The audit service needs a database (DATABASE_URL), and none is configured.');
+        return new AuditStore(ds, cfg);
+      },
+      inject: [DATA_SOURCE, AUDIT_CONFIG],
+    },
+    AuditMetrics,
+    TenantSettingsService,
+    AuditIngestService,
+    AuditMaintenanceService,
+  ],
 })
 export class AuditModule {}
 

@@ -14,7 +14,9 @@ export const toolCallOutcome = z.enum(['intent', 'allowed_success', 'allowed_err
  * - The audit store shows one row per call (the outcome, or the intent as "in_flight" / "unknown" while
  *   no outcome has arrived) and keeps both records.
  * - Put the tool's arguments in `arguments` as received; the audit service redacts secrets and applies
- *   the tenant's verbosity before storing. Re-publishing with the same eventId is deduplicated.
+ *   the tenant's verbosity before storing. Re-publishing with the same eventId is deduplicated, so a
+ *   producer that retries must fix the eventId once per record (`PublishOptions.eventId`): a retry
+ *   under a new id is a second record.
  */
 export const ToolCallAudited = defineEvent({
   type: 'audit.tool-call',
