@@ -108,13 +108,17 @@ export class KafkaEventBus implements EventBus {
         })),
       });
     }
-    this.producer = this.kafka.producer({
+    this.producer = this.newProducer();
+    await this.producer.connect();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 5,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
     });
-    await this.producer.connect();
   }
 
   async publish<S extends z.ZodType>(def: EventDefinition<S>, payload: z.input<S>, opts: PublishOptions) {
@@ -150,11 +154,23 @@ export class KafkaEventBus implements EventBus {
         }),
       ]);
     } catch (err) {
+      // After a broker crash the idempotent producer's sequence state can be stale
+      // (OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID); a fresh producer gets a new id.
+      if (/out of order sequence|OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER|producer.*fenced|INVALID_PRODUCER/i.test(String((err as Error).message))) {
+        await this.resetProducer();
+      }
       throw new BusUnavailableError(`Kafka did not acknowledge ${def.type}: ${(err as Error).message}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }
     return envelopes;
+  }
+
+  private async resetProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    await old?.disconnect().catch(() => undefined);
+    await this.producer.connect().catch(() => undefined);
   }
 
   async subscribe<S extends z.ZodType>(def: EventDefinition<S>, opts: SubscribeOptions, handler: EventHandler<z.output<S>>) {

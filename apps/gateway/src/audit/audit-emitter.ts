@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { ToolCallAudited } from '@portcullis/contracts';
 import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
@@ -23,7 +24,7 @@ export class AuditUnavailableError extends Error {
  */
 @Injectable()
 export class AuditEmitter implements OnModuleDestroy {
-  private readonly pending: { record: ToolCallRecord; traceparent?: string }[] = [];
+  private readonly pending: { record: ToolCallRecord; eventId: string; traceparent?: string }[] = [];
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -73,7 +74,9 @@ export class AuditEmitter implements OnModuleDestroy {
 
   /** Queues an outcome (or denial) record; published in the background with retries. */
   recordOutcome(record: ToolCallRecord, traceparent?: string): void {
-    this.pending.push({ record, ...(traceparent ? { traceparent } : {}) });
+    // The event id is fixed when the record is queued: a retried publish whose first attempt did
+    // land is then a duplicate the audit store drops, not a second record.
+    this.pending.push({ record, eventId: randomUUID(), ...(traceparent ? { traceparent } : {}) });
     this.schedule(0);
   }
 
@@ -101,7 +104,7 @@ export class AuditEmitter implements OnModuleDestroy {
       try {
         await this.bus.publishMany(
           ToolCallAudited,
-          batch.map((b) => ({ payload: b.record, opts: { tenantId: this.platform.tenantId, ...(b.traceparent ? { traceparent: b.traceparent } : {}) } })),
+          batch.map((b) => ({ payload: b.record, opts: { tenantId: this.platform.tenantId, eventId: b.eventId, ...(b.traceparent ? { traceparent: b.traceparent } : {}) } })),
         );
         this.pending.splice(0, batch.length);
         this.retryDelay = 100;
