@@ -4,7 +4,7 @@ import type { PersistenceFeature } from '@portcullis/persistence';
 import { ENV, type ServiceDefinition } from '@portcullis/runtime';
 import { DISCOVERY_CONFIG, loadDiscoveryConfig } from './config';
 import { UpstreamAccess } from './discovery/credentials';
-import { Database } from './discovery/database';
+import { Database } from '@portcullis/runtime';
 import { DiscoveryEventsConsumer } from './discovery/events.consumer';
 import { DiscoveryRepository } from './discovery/registry.repository';
 import { DiscoveryRunner } from './discovery/runner.service';

@@ -8,7 +8,7 @@ import { CatalogController } from './catalog/catalog.controller';
 import { GOVERNANCE_INTROSPECTION, GovernanceAdminGuard } from './common/admin.guard';
 import { adminBodyReader } from './common/body';
 import { Changes } from './common/changes';
-import { Database } from './common/database';
+import { Database } from '@portcullis/runtime';
 import { IdempotencyInterceptor, IdempotencyStore } from './common/idempotency';
 import { Outbox } from './common/outbox';
 import { ProblemDetailsFilter } from './common/problem.filter';

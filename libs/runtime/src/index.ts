@@ -4,3 +4,4 @@ export * from './platform.module';
 export * from './instrumented-bus';
 export * from './http';
 export * from './service';
+export * from './database';

@@ -1,3 +1,4 @@
+import { processEnv } from '@portcullis/config';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
@@ -12,7 +13,7 @@ export interface ServiceEnvironment {
 }
 
 function required(name: string): string {
-  const v = process.env[name];
+  const v = processEnv()[name];
   if (!v) {
     throw new Error(`${name} is not set. Run the tests through "npm test" (it starts PostgreSQL, Redis and Kafka), or export ${name}.`);
   }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { processEnv } from '@portcullis/config';
 import { eventually } from './environment';
 
 /**
@@ -19,7 +20,7 @@ export const REPO_ROOT = resolve(__dirname, '../../../..');
 export function startProcess(name: string, entry: string, env: Record<string, string>, args: string[] = []): ServiceProcess {
   const child = spawn(process.execPath, [resolve(REPO_ROOT, entry), ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    env: { PATH: processEnv()['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

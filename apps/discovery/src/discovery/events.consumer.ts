@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { DiscoveryRequested, PolicySnapshotPublished, ServerChanged } from '@portcullis/contracts';
 import { EVENT_BUS, type EventBus, type Subscription } from '@portcullis/messaging';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
-import { Database } from './database';
+import { Database } from '@portcullis/runtime';
 import { DiscoveryRepository, type PendingRun } from './registry.repository';
 import { DiscoveryRunner } from './runner.service';
 

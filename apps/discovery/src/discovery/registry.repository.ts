@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ServerChangedPayload } from '@portcullis/contracts';
-import type { Sql } from './database';
+import type { Sql } from '@portcullis/runtime';
 
 export interface PendingRun {
   trigger: 'registration' | 'change' | 'manual' | 'resync' | 'list_changed';

@@ -5,7 +5,7 @@ import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { DISCOVERY_CONFIG, type DiscoveryConfig } from '../config';
 import { UpstreamAccess } from './credentials';
-import { Database } from './database';
+import { Database } from '@portcullis/runtime';
 import { diffInventory, toDefinitions } from './hashing';
 import { DiscoveryRepository, type KnownServer, type PendingRun } from './registry.repository';
 import { describeError, listUpstreamTools, UpstreamWatch } from './upstream-client';

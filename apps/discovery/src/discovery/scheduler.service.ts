@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { DISCOVERY_CONFIG, type DiscoveryConfig } from '../config';
-import { Database } from './database';
+import { Database } from '@portcullis/runtime';
 import { DiscoveryRepository } from './registry.repository';
 import { DiscoveryRunner } from './runner.service';
 

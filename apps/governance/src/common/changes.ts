@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { PolicyPublisher } from '../policy/policy-publisher.service';
 import { PolicyStateRepository } from '../policy/policy-state.repository';
 import type { Actor } from './actor';
-import { Database, type Sql } from './database';
+import { Database, type Sql } from '@portcullis/runtime';
 import { Outbox, type PendingEvent, pendingEvent } from './outbox';
 
 /** What one change does inside its transaction: SQL, events to publish, an audit record, a policy bump. */

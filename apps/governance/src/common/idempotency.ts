@@ -14,7 +14,7 @@ import { PLATFORM, type Platform } from '@portcullis/runtime';
 import type { Response } from 'express';
 import { from, type Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
-import { Database } from './database';
+import { Database } from '@portcullis/runtime';
 import { ProblemError, ValidationProblem } from './problem';
 
 const TTL_HOURS = 24;

@@ -10,7 +10,7 @@ import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import type { z } from 'zod';
 import { GOVERNANCE_CONFIG, type GovernanceConfig } from '../config';
-import { Database, type Sql } from './database';
+import { Database, type Sql } from '@portcullis/runtime';
 
 /** Events governance publishes through its transactional outbox. */
 const OUTBOX_EVENTS: readonly EventDefinition[] = [ServerChanged, DiscoveryRequested, AdminActionAudited];

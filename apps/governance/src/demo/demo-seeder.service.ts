@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { GOVERNANCE_CONFIG, type GovernanceConfig } from '../config';
 import type { Actor } from '../common/actor';
-import { Database } from '../common/database';
+import { Database } from '@portcullis/runtime';
 import { ProfilesRepository } from '../profiles/profiles.repository';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ServersRepository } from '../servers/servers.repository';

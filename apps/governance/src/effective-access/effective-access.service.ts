@@ -11,7 +11,7 @@ import {
 } from '@portcullis/policy';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { z } from 'zod';
-import { Database } from '../common/database';
+import { Database } from '@portcullis/runtime';
 import { NotFoundProblem, ProblemError } from '../common/problem';
 import { isUuid } from '../common/validation';
 import { clientTypeSchema } from '../common/vocabulary';

@@ -4,7 +4,7 @@ import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { z } from 'zod';
 import { type Actor, actorLabel } from '../common/actor';
 import { Changes } from '../common/changes';
-import { Database } from '../common/database';
+import { Database } from '@portcullis/runtime';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { NotFoundProblem, ValidationProblem } from '../common/problem';
 import { isUuid } from '../common/validation';

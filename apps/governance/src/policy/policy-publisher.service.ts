@@ -3,7 +3,7 @@ import { type PolicySnapshotBody, PolicySnapshotPublished } from '@portcullis/co
 import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { GOVERNANCE_CONFIG, type GovernanceConfig } from '../config';
-import { Database, type Sql } from '../common/database';
+import { Database, type Sql } from '@portcullis/runtime';
 import { SettingsRepository } from '../settings/settings.repository';
 import { compileSnapshot, type CompileInput } from './policy-compiler';
 import { PolicyStateRepository } from './policy-state.repository';

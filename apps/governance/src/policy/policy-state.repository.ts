@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PolicySnapshotBody } from '@portcullis/contracts';
-import type { Sql } from '../common/database';
+import type { Sql } from '@portcullis/runtime';
 
 export interface PolicyState {
   version: number;

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, UseFilters, UseGuards } from '@nestjs/common';
 import { GovernanceAdminGuard } from '../common/admin.guard';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
-import { Database } from '../common/database';
+import { Database } from '@portcullis/runtime';
 import { ProblemError } from '../common/problem';
 import { ProblemDetailsFilter } from '../common/problem.filter';
 import { PolicyPublisher } from './policy-publisher.service';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '../common/database';
+import type { Sql } from '@portcullis/runtime';
 import type { Classification, ClientType, KillSwitchScope, ToolState } from '../common/vocabulary';
 import type {
   CompileInput,

@@ -7,7 +7,7 @@ import { GOVERNANCE_CONFIG, type GovernanceConfig } from '../config';
 import { CATALOG, catalogEntry } from '../catalog/catalog';
 import { type Actor, actorLabel } from '../common/actor';
 import { Changes, type ChangeContext } from '../common/changes';
-import { Database, type Sql, uniqueViolation } from '../common/database';
+import { Database, type Sql, uniqueViolation } from '@portcullis/runtime';
 import { assertRevision, etagOf } from '../common/etag';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';

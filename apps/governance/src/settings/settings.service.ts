@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Actor } from '../common/actor';
 import { actorLabel } from '../common/actor';
 import { Changes } from '../common/changes';
-import { Database } from '../common/database';
+import { Database } from '@portcullis/runtime';
 import { assertRevision, etagOf } from '../common/etag';
 import { AUDIT_VERBOSITIES, classificationSchema, clientTypeSchema, oneOf } from '../common/vocabulary';
 import { SettingsRepository, type TenantSettings } from './settings.repository';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor } from '../common/actor';
-import type { Sql } from '../common/database';
+import type { Sql } from '@portcullis/runtime';
 import type { PageRequest } from '../common/pagination';
 import type { Classification, ClientType, ToolState } from '../common/vocabulary';
 import type { ClassificationSource } from './classification';

@@ -5,7 +5,7 @@ import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { z } from 'zod';
 import { type Actor, SYSTEM_ACTOR } from '../common/actor';
 import { Changes, type ChangeContext } from '../common/changes';
-import { Database, type Sql } from '../common/database';
+import { Database, type Sql } from '@portcullis/runtime';
 import { assertRevision } from '../common/etag';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../common/problem';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Sql } from '../common/database';
+import type { Sql } from '@portcullis/runtime';
 import type { PageRequest } from '../common/pagination';
 import type { ToolsetKind } from '../policy/policy-compiler';
 

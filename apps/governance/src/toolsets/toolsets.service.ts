@@ -4,7 +4,7 @@ import { PLATFORM, type Platform } from '@portcullis/runtime';
 import { z } from 'zod';
 import type { Actor } from '../common/actor';
 import { Changes } from '../common/changes';
-import { Database, type Sql, uniqueViolation } from '../common/database';
+import { Database, type Sql, uniqueViolation } from '@portcullis/runtime';
 import { assertRevision, etagOf } from '../common/etag';
 import { type Page, type PageRequest, toPage } from '../common/pagination';
 import { ConflictProblem, type FieldError, NotFoundProblem, ValidationProblem } from '../common/problem';

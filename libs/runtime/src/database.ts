@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATA_SOURCE } from '@portcullis/runtime';
+import { DATA_SOURCE } from './platform.module';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /**
- * The one place discovery talks to TypeORM: raw SQL through a query runner, inside or outside a
- * transaction. Only the repository uses it.
+ * The one place a service's repositories reach TypeORM: raw SQL through a query runner, inside or outside a
+ * transaction. Repositories receive an {@link Sql} and never see TypeORM themselves.
  */
 export interface Sql {
   many<T>(sql: string, params?: unknown[]): Promise<T[]>;
