@@ -40,15 +40,17 @@ export class AuditEmitter implements OnModuleDestroy {
     }));
   }
 
-  /** Shapes arguments and results per the tenant's audit verbosity, secrets redacted. */
-  detail(args: unknown, resultSummary?: string): Pick<ToolCallRecord, 'arguments' | 'resultSummary'> {
+  /** Arguments as the tenant's audit verbosity allows, secrets redacted (nothing at `minimal`). */
+  detail(args: unknown): Pick<ToolCallRecord, 'arguments'> {
+    return this.config.AUDIT_VERBOSITY === 'minimal' ? {} : { arguments: redactSecrets(args) };
+  }
+
+  /** The result summary, truncated per verbosity (nothing at `minimal`). */
+  summaryDetail(summary: string): Pick<ToolCallRecord, 'resultSummary'> {
     const v = this.config.AUDIT_VERBOSITY;
-    if (v === 'minimal') return {};
+    if (v === 'minimal' || !summary) return {};
     const limit = v === 'full' ? 4000 : 300;
-    return {
-      arguments: redactSecrets(args),
-      ...(resultSummary ? { resultSummary: resultSummary.length > limit ? `${resultSummary.slice(0, limit)}…` : resultSummary } : {}),
-    };
+    return { resultSummary: summary.length > limit ? `${summary.slice(0, limit)}…` : summary };
   }
 
   /** Waits for the bus to acknowledge the intent record; throws AuditUnavailableError otherwise. */

@@ -114,10 +114,12 @@ export class ToolCallService {
       }
     }
     const identity = credential?.status === 'ok' ? credential.authorizedAs : undefined;
+    // Redacted once: the intent and the outcome record carry the same arguments.
+    const argsDetail = this.audit.detail(args);
     const withIdentity = identity ? { upstreamIdentity: identity } : {};
 
     try {
-      await this.audit.recordIntent({ ...base, ...withIdentity, phase: 'intent', outcome: 'intent', ...this.audit.detail(args) }, ctx.traceparent);
+      await this.audit.recordIntent({ ...base, ...withIdentity, phase: 'intent', outcome: 'intent', ...argsDetail }, ctx.traceparent);
     } catch (err) {
       if (!(err instanceof AuditUnavailableError)) throw err;
       this.calls.inc({ server: server.id, tool: name, outcome: 'audit_unavailable' });
@@ -126,11 +128,12 @@ export class ToolCallService {
 
     try {
       const result = (await this.upstream.callTool(server, tool.name, args, ctx.caller.userId, credential)) as ToolContent;
-      if (result.isError && credential?.status === 'ok' && /invalid[_ ]token|E0000011|expired/i.test(summarize(result))) {
+      const summary = summarize(result);
+      if (result.isError && credential?.status === 'ok' && /invalid[_ ]token|E0000011|expired/i.test(summary)) {
         // The upstream refused the token (revoked or expired early): forget it so the next call asks the broker.
         this.broker.invalidate(server.id, ctx.caller.userId);
       }
-      finish(result.isError ? 'allowed_error' : 'allowed_success', { ...withIdentity, ...this.audit.detail(args, summarize(result)) });
+      finish(result.isError ? 'allowed_error' : 'allowed_success', { ...withIdentity, ...argsDetail, ...this.audit.summaryDetail(summary) });
       return { kind: 'result', result };
     } catch (err) {
       const msg = err instanceof UpstreamError ? err.message : `${server.displayName} failed unexpectedly.`;
