@@ -24,6 +24,7 @@ import {
   type Subscription,
   decodeMessages,
   oneByOne,
+  sleep,
   withBoundedRetries,
 } from './event-bus';
 
@@ -78,13 +79,30 @@ export class KafkaEventBus implements EventBus {
   }
 
   start(): Promise<void> {
-    this.started ??= this.doStart().catch((err) => {
+    this.started ??= this.startWithRetries().catch((err) => {
       this.started = undefined;
       throw new BusUnavailableError(`Cannot reach Kafka at ${this.opts.brokers.join(',')}: ${(err as Error).message}`, {
         cause: err,
       });
     });
     return this.started;
+  }
+
+  /**
+   * Replicas and services start together: while another client is creating the same topics the
+   * broker can briefly answer "does not host this topic-partition". Such errors are retried.
+   */
+  private async startWithRetries(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.doStart();
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true || /topic-partition|already exists|leader/i.test(String((err as Error).message));
+        if (!retriable || attempt >= 6) throw err;
+        await this.admin?.disconnect().catch(() => undefined);
+        await sleep(250 * attempt);
+      }
+    }
   }
 
   private async doStart(): Promise<void> {
