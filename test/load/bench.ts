@@ -60,10 +60,14 @@ interface Child {
   stop(): Promise<void>;
 }
 
-function startChild(entry: string, args: string[], env: Record<string, string>, core?: number): Promise<Child> {
+/** Extra node flags for gateway processes, e.g. BENCH_GATEWAY_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const GATEWAY_NODE_FLAGS = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+
+function startChild(entry: string, args: string[], env: Record<string, string>, core?: number, nodeFlags: string[] = []): Promise<Child> {
   const readyUrl = entry === GATEWAY_MAIN ? `http://127.0.0.1:${env['PORT']}` : undefined;
   const cmd = core === undefined ? process.execPath : 'taskset';
-  const argv = core === undefined ? [entry, ...args] : ['-c', String(core), process.execPath, entry, ...args];
+  const node = [...nodeFlags, entry, ...args];
+  const argv = core === undefined ? node : ['-c', String(core), process.execPath, ...node];
   const proc = spawn(cmd, argv, { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolveStart, reject) => {
@@ -177,8 +181,8 @@ async function withGateway<T>(
   };
   const child =
     mode === 'embedded'
-      ? await startChild(PROCESSES, ['gateway-embedded'], { ...env, PORTCULLIS_MODE: 'embedded' }, 1)
-      : await startChild(GATEWAY_MAIN, [], { ...env, ...distributedEnv(), PORTCULLIS_MODE: 'distributed' }, 1);
+      ? await startChild(PROCESSES, ['gateway-embedded'], { ...env, PORTCULLIS_MODE: 'embedded' }, 1, GATEWAY_NODE_FLAGS)
+      : await startChild(GATEWAY_MAIN, [], { ...env, ...distributedEnv(), PORTCULLIS_MODE: 'distributed' }, 1, GATEWAY_NODE_FLAGS);
   try {
     const token = await auth.mint({ sub: 'bench-user', email: 'bench@example.com', groups: ['bench'] });
     return await fn(publicUrl, token);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type EventEnvelope, PolicySnapshotPublished, ToolCallAudited } from '@portcullis/contracts';
+import { ClientChanged, type EventEnvelope, PolicySnapshotPublished, ToolCallAudited } from '@portcullis/contracts';
 import { startOktaMcpServer, type RunningOktaMcpServer } from '@portcullis/okta-mcp';
 import { type OktaSim, startOktaSim } from '@portcullis/okta-sim';
 import { emptySnapshot, type Snapshot } from '@portcullis/policy';
@@ -220,6 +220,90 @@ describe('gateway tool-call path', () => {
     assert.deepEqual(changed, ['okta_whoami']);
     await c.close();
     await platform.bus.publish(PolicySnapshotPublished, { ...current, version: current.version + 2 }, { tenantId: 'acme' });
+  });
+
+  it('answers tools/list and tools/call on its fast path exactly as the MCP SDK path does', async () => {
+    const token = await auth.mint(ALICE);
+    const bobToken = await auth.mint(BOB);
+    // The same JSON-RPC request twice: as sent (fast path) and with an empty `_meta` (still a
+    // 2025-era request, but one the fast path leaves to the SDK). Both answers must be the same.
+    async function post(bearer: string, version: string, message: Record<string, unknown>) {
+      const res = await fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': version },
+        body: JSON.stringify(message),
+      });
+      const text = await res.text();
+      const json = res.headers.get('content-type')?.startsWith('text/event-stream') ? /^data: (.*)$/m.exec(text)![1]! : text;
+      return { status: res.status, type: res.headers.get('content-type') ?? '', message: JSON.parse(json) as Record<string, unknown> };
+    }
+    const fastCount = async () => Number(/portcullis_mcp_fast_path_total\{[^}]*method="tools\/call"[^}]*\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+    const before = await fastCount();
+    const cases: [string, string, string, Record<string, unknown>][] = [
+      ['list', token, '2025-06-18', { method: 'tools/list', params: {} }],
+      ['call', token, '2025-06-18', { method: 'tools/call', params: { name: 'okta_list_users', arguments: { limit: 2 } } }],
+      ['denied', bobToken, '2025-11-25', { method: 'tools/call', params: { name: 'okta_whoami', arguments: {} } }],
+      ['unknown', token, '2025-11-25', { method: 'tools/call', params: { name: 'okta_nope', arguments: {} } }],
+      ['empty list', bobToken, '2025-06-18', { method: 'tools/list' }],
+    ];
+    for (const [label, bearer, version, m] of cases) {
+      const params = (m['params'] ?? {}) as Record<string, unknown>;
+      const fast = await post(bearer, version, { jsonrpc: '2.0', id: 7, ...m });
+      const sdk = await post(bearer, version, { jsonrpc: '2.0', id: 7, ...m, params: { ...params, _meta: {} } });
+      assert.equal(fast.type, 'application/json', `${label}: the fast path answers with JSON`);
+      assert.equal(sdk.type, 'text/event-stream', `${label}: the SDK path answers with an event stream`);
+      assert.equal(fast.status, sdk.status, label);
+      assert.deepEqual(fast.message, sdk.message, label);
+    }
+    assert.equal((await fastCount()) - before, 3, 'the three tools/call requests without _meta took the fast path');
+  });
+
+  it('answers malformed and oversized MCP bodies with JSON-RPC errors that say what is wrong', async () => {
+    const headers = { authorization: `Bearer ${await auth.mint(ALICE)}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+    const bad = await fetch(`${url}/mcp`, { method: 'POST', headers, body: '{"jsonrpc":"2.0","id":1,"method":' });
+    assert.equal(bad.status, 400);
+    const badBody = (await bad.json()) as { error: { code: number; message: string } };
+    assert.equal(badBody.error.code, -32700);
+    assert.match(badBody.error.message, /not valid JSON/);
+    // A chunked body (no Content-Length) past the limit is refused while reading.
+    const big = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"pad":"'));
+        for (let i = 0; i < 17; i++) c.enqueue(new Uint8Array(64 * 1024).fill(97));
+        c.enqueue(new TextEncoder().encode('"}}'));
+        c.close();
+      },
+    });
+    const huge = await fetch(`${url}/mcp`, { method: 'POST', headers, body: big, duplex: 'half' } as RequestInit);
+    assert.equal(huge.status, 413);
+    assert.match(((await huge.json()) as { error: { message: string } }).error.message, /exceeds the 1048576-byte limit/);
+    // Arguments that are not an object go to the SDK, which rejects them as invalid params.
+    const wrong = await fetch(`${url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'okta_whoami', arguments: 'x' } }) });
+    const wrongText = await wrong.text();
+    assert.match(wrongText, /-32602/);
+  });
+
+  it('refuses a token that was revoked or whose AI client was closed, even one it has already accepted', async () => {
+    const list = (token: string) =>
+      fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    const revoked = await auth.mint({ ...ALICE, client_id: 'aic_revoke_me' });
+    const jti = JSON.parse(Buffer.from(revoked.split('.')[1]!, 'base64url').toString()).jti as string;
+    assert.equal((await list(revoked)).status, 200, 'accepted (and remembered) first');
+    await platform.bus.publish(ClientChanged, { clientId: 'aic_revoke_me', change: 'tokens_revoked', revokedTokenIds: [jti] }, { tenantId: 'acme' });
+    const r1 = await list(revoked);
+    assert.equal(r1.status, 401);
+    assert.match(((await r1.json()) as { error_description: string }).error_description, /revoked/);
+
+    const closing = await auth.mint({ ...ALICE, client_id: 'aic_close_me' });
+    assert.equal((await list(closing)).status, 200);
+    await platform.bus.publish(ClientChanged, { clientId: 'aic_close_me', change: 'closed' }, { tenantId: 'acme' });
+    const r2 = await list(closing);
+    assert.equal(r2.status, 401);
+    assert.match(((await r2.json()) as { error_description: string }).error_description, /closed by an administrator/);
   });
 
   it('fails closed with no policy: a gateway without a snapshot lists nothing and denies calls', async () => {

@@ -8,6 +8,7 @@ import { ToolCallService } from './calls/tool-call.service';
 import { TokenBrokerClient } from './credentials/token-broker.client';
 import { GATEWAY_CONFIG, loadGatewayConfig } from './gateway.config';
 import { McpEndpoint } from './mcp/mcp-endpoint';
+import { ToolListing } from './mcp/tool-listing';
 import { PolicyStore } from './policy/policy-store.service';
 import { UpstreamCaller } from './upstream/upstream-caller';
 
@@ -21,6 +22,7 @@ import { UpstreamCaller } from './upstream/upstream-caller';
     UpstreamCaller,
     AuditEmitter,
     ToolCallService,
+    ToolListing,
     McpEndpoint,
   ],
   exports: [PolicyStore, McpEndpoint],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { ToolCallAudited } from '@portcullis/contracts';
+import { InvalidEventError, ToolCallAudited } from '@portcullis/contracts';
 import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import type { z } from 'zod';
@@ -8,6 +8,10 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { redactSecrets } from './redact';
 
 export type ToolCallRecord = z.input<typeof ToolCallAudited.payload>;
+
+/** Intent batches published concurrently, and the most intents one batch carries. */
+const INTENT_BATCHES_IN_FLIGHT = 2;
+const INTENT_BATCH_MAX = 500;
 
 export class AuditUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -25,6 +29,9 @@ export class AuditUnavailableError extends Error {
 @Injectable()
 export class AuditEmitter implements OnModuleDestroy {
   private readonly pending: { record: ToolCallRecord; eventId: string; traceparent?: string }[] = [];
+  /** Intents waiting for the next publish; each call waits for its own batch's acknowledgement. */
+  private readonly intents: { record: ToolCallRecord; traceparent?: string; done: (err?: unknown) => void }[] = [];
+  private intentBatchesInFlight = 0;
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -53,24 +60,53 @@ export class AuditEmitter implements OnModuleDestroy {
     return { resultSummary: summary.length > limit ? `${summary.slice(0, limit)}…` : summary };
   }
 
-  /** Waits for the bus to acknowledge the intent record; throws AuditUnavailableError otherwise. */
+  /**
+   * Waits for the bus to acknowledge the intent record; throws AuditUnavailableError otherwise.
+   * Intents that arrive while earlier ones are being published go out together in the next
+   * batch, so under load one acknowledgement covers many calls; alone, an intent is published at
+   * once (no added linger). Either way no call proceeds before its own record is acknowledged.
+   */
   async recordIntent(record: ToolCallRecord, traceparent?: string): Promise<void> {
     if (this.pending.length >= this.config.AUDIT_BUFFER_LIMIT) {
       throw new AuditUnavailableError('The audit log is not accepting records (backlog full), so Portcullis refuses to call tools unaudited. Retry shortly.');
     }
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.bus.publish(ToolCallAudited, record, { tenantId: this.platform.tenantId, ...(traceparent ? { traceparent } : {}) }),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.config.AUDIT_INTENT_TIMEOUT_MS} ms`)), this.config.AUDIT_INTENT_TIMEOUT_MS);
-        }),
-      ]);
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`no acknowledgement within ${this.config.AUDIT_INTENT_TIMEOUT_MS} ms`)), this.config.AUDIT_INTENT_TIMEOUT_MS);
+        this.intents.push({ record, ...(traceparent ? { traceparent } : {}), done: (err) => (err === undefined ? resolve() : reject(err)) });
+        this.publishIntents();
+      });
     } catch (err) {
       this.platform.logger.error({ err: (err as Error).message, callId: record.callId }, 'audit intent not acknowledged: refusing the call');
       throw new AuditUnavailableError('The audit log is unavailable, so Portcullis refuses to call tools unaudited. Retry shortly.', { cause: err });
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  private publishIntents(): void {
+    while (this.intentBatchesInFlight < INTENT_BATCHES_IN_FLIGHT && this.intents.length) {
+      const batch = this.intents.splice(0, INTENT_BATCH_MAX);
+      this.intentBatchesInFlight++;
+      const publish = async (items: typeof batch) =>
+        this.bus.publishMany(
+          ToolCallAudited,
+          items.map((b) => ({ payload: b.record, opts: { tenantId: this.platform.tenantId, ...(b.traceparent ? { traceparent: b.traceparent } : {}) } })),
+        );
+      publish(batch)
+        .then(
+          () => batch.forEach((b) => b.done()),
+          async (err: unknown) => {
+            // One record the contract rejects must not fail the calls batched with it: publish each alone.
+            if (!(err instanceof InvalidEventError) || batch.length === 1) return batch.forEach((b) => b.done(err ?? new Error('publish failed')));
+            await Promise.all(batch.map((b) => publish([b]).then(() => b.done(), (e: unknown) => b.done(e ?? new Error('publish failed')))));
+          },
+        )
+        .finally(() => {
+          this.intentBatchesInFlight--;
+          this.publishIntents();
+        });
     }
   }
 

@@ -9,6 +9,10 @@ import type { AuthenticatedCaller } from './caller';
 export type TokenRejection = { error: 'invalid_token' | 'insufficient_scope'; description: string; status: 401 | 403 };
 
 const CLIENT_TYPES = new Set(['personal', 'shared', 'service', 'ephemeral']);
+/** Verified tokens are remembered this long at most (and never past their expiry). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+const CLOCK_TOLERANCE_S = 5;
 
 /**
  * Validates AI clients' bearer tokens on every MCP request: signature (cached JWKS from auth),
@@ -20,6 +24,12 @@ export class ClientTokenVerifier implements OnApplicationBootstrap, OnModuleDest
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
   private readonly closedClients = new Set<string>();
   private readonly revokedTokens = new Map<string, number>();
+  /**
+   * Signature and claim checks already passed, by token: an AI client sends the same token on
+   * every request, and an RSA verification per request is the largest cost of the hot path after
+   * the upstream call. Revocation and client state are still checked on every request.
+   */
+  private readonly verified = new Map<string, { caller: AuthenticatedCaller; until: number }>();
   private sub?: Subscription;
 
   constructor(
@@ -47,13 +57,32 @@ export class ClientTokenVerifier implements OnApplicationBootstrap, OnModuleDest
   async verify(authorization: string | undefined): Promise<AuthenticatedCaller | TokenRejection> {
     const m = authorization ? /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization) : null;
     if (!m) return { error: 'invalid_token', status: 401, description: 'A bearer access token from the Portcullis authorization server is required.' };
+    const now = Date.now();
+    const known = this.verified.get(m[1]!);
+    if (known && known.until > now) return this.stillValid(known.caller);
+    if (known) this.verified.delete(m[1]!);
+    const verdict = await this.verifySignature(m[1]!);
+    if ('error' in verdict) return verdict;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(m[1]!, { caller: verdict, until: Math.min(now + VERIFIED_TTL_MS, verdict.expiresAt + CLOCK_TOLERANCE_S * 1000) });
+    return this.stillValid(verdict);
+  }
+
+  /** Checks that can change while a token is valid: a closed AI client, a revoked token. */
+  private stillValid(caller: AuthenticatedCaller): AuthenticatedCaller | TokenRejection {
+    if (this.closedClients.has(caller.clientId)) return { error: 'invalid_token', status: 401, description: 'This AI client has been closed by an administrator.' };
+    if (this.revokedTokens.has(caller.tokenId)) return { error: 'invalid_token', status: 401, description: 'The access token has been revoked.' };
+    return caller;
+  }
+
+  private async verifySignature(token: string): Promise<AuthenticatedCaller | TokenRejection> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(m[1]!, this.jwks, {
+      ({ payload } = await jwtVerify(token, this.jwks, {
         issuer: this.config.issuer,
         audience: this.config.resource,
         algorithms: ['RS256', 'ES256'],
-        clockTolerance: 5,
+        clockTolerance: CLOCK_TOLERANCE_S,
         requiredClaims: ['sub', 'exp', 'jti'],
       }));
     } catch (err) {
@@ -64,8 +93,6 @@ export class ClientTokenVerifier implements OnApplicationBootstrap, OnModuleDest
       return { error: 'insufficient_scope', status: 403, description: `The access token lacks the "${this.config.MCP_REQUIRED_SCOPE}" scope.` };
     }
     const clientId = String(payload['client_id'] ?? '');
-    if (this.closedClients.has(clientId)) return { error: 'invalid_token', status: 401, description: 'This AI client has been closed by an administrator.' };
-    if (this.revokedTokens.has(String(payload.jti))) return { error: 'invalid_token', status: 401, description: 'The access token has been revoked.' };
     const rawType = String(payload['client_type'] ?? 'personal');
     const groups = Array.isArray(payload['groups']) ? payload['groups'].filter((g): g is string => typeof g === 'string') : [];
     return {

@@ -10,10 +10,13 @@ import {
   type ServerContext,
   UrlElicitationRequiredError,
 } from '@modelcontextprotocol/server';
-import { callableTools } from '@portcullis/policy';
 import type { AuthenticatedCaller } from '../auth/caller';
-import type { PolicyStore } from '../policy/policy-store.service';
 import { ToolCallService, type ToolCallOutcome } from '../calls/tool-call.service';
+import type { ToolListing } from './tool-listing';
+
+function clientCapabilitiesOf(sctx: ServerContext): ClientCapabilities | undefined {
+  return sctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof sctx.mcpReq.envelope] as ClientCapabilities | undefined;
+}
 
 export const GATEWAY_INFO = { name: 'portcullis', title: 'Portcullis MCP gateway', version: '0.1.0' };
 
@@ -30,16 +33,33 @@ export function requestInfoOf(ctx: { authInfo?: { extra?: Record<string, unknown
   return info;
 }
 
-/** URL-mode elicitation exists from 2025-11-25; 2026-07-28 requests declare it in their envelope. */
-function connectPrompt(outcome: Extract<ToolCallOutcome, { kind: 'connect' }>, era: 'legacy' | 'modern', info: GatewayRequestInfo, sctx: ServerContext) {
+/**
+ * A tool-call outcome as MCP answers it, for either era. URL-mode elicitation exists from
+ * 2025-11-25 (`-32042`, thrown as a protocol error); 2026-07-28 requests declare it in their
+ * envelope (`inputRequired`); older clients get a tool error whose text carries the connect link.
+ * Shared by the SDK-served path and the gateway's fast path, so both answer alike.
+ */
+export function answerToolCall(
+  outcome: ToolCallOutcome,
+  era: 'legacy' | 'modern',
+  protocolVersion: string | undefined,
+  clientCapabilities?: () => ClientCapabilities | undefined,
+): unknown {
+  switch (outcome.kind) {
+    case 'result':
+      return outcome.result;
+    case 'unknown_tool':
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, outcome.message);
+    case 'connect':
+      break;
+  }
   const text = `${outcome.message} Open this link to connect your ${outcome.serverName} account, then retry: ${outcome.connectUrl}`;
   if (era === 'modern') {
-    const caps = sctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof sctx.mcpReq.envelope] as ClientCapabilities | undefined;
-    const elicitation = caps?.elicitation as { url?: object } | undefined;
+    const elicitation = clientCapabilities?.()?.elicitation as { url?: object } | undefined;
     if (elicitation?.url) {
       return inputRequired({ inputRequests: { connect: inputRequired.elicitUrl({ message: text, url: outcome.connectUrl }) } });
     }
-  } else if (info.protocolVersion && info.protocolVersion >= '2025-11-25') {
+  } else if (protocolVersion && protocolVersion >= '2025-11-25') {
     throw new UrlElicitationRequiredError([{ mode: 'url', elicitationId: randomUUID(), url: outcome.connectUrl, message: text }], text);
   }
   return { content: [{ type: 'text' as const, text }], isError: true, _meta: { 'portcullis/connect': { url: outcome.connectUrl } } };
@@ -50,7 +70,7 @@ function connectPrompt(outcome: Extract<ToolCallOutcome, { kind: 'connect' }>, e
  * callable set from the in-memory policy (no upstream round trip) and whose tools/call runs the
  * gateway's call path. Built per request by `createMcpHandler`, so any replica serves any request.
  */
-export function gatewayServerFactory(policy: PolicyStore, calls: ToolCallService) {
+export function gatewayServerFactory(listing: ToolListing, calls: ToolCallService) {
   return (ctx: McpRequestContext): Server => {
     const info = requestInfoOf(ctx);
     const server = new Server(GATEWAY_INFO, {
@@ -59,34 +79,14 @@ export function gatewayServerFactory(policy: PolicyStore, calls: ToolCallService
         'Portcullis exposes the tools your organization allows you to use. Tool names are <server>_<tool>. ' +
         'Denied calls explain why; a call may ask you to connect your account first by opening a link.',
     });
-    server.setRequestHandler('tools/list', async () => {
-      const tools = callableTools(policy.compiled, ToolCallService.policyCaller(info.caller));
-      return {
-        tools: tools.map((d) => {
-          const def = d.tool.definition as Record<string, unknown>;
-          return {
-            ...(def as object),
-            name: d.exposedName,
-            inputSchema: (def['inputSchema'] as Record<string, unknown> | undefined) ?? { type: 'object' },
-            _meta: { ...((def['_meta'] ?? def['meta']) as Record<string, unknown> | undefined), 'portcullis/server': d.server.displayName, 'portcullis/classification': d.tool.classification },
-          };
-        }) as never,
-      };
-    });
+    server.setRequestHandler('tools/list', async () => ({ tools: listing.forCaller(ToolCallService.policyCaller(info.caller)).tools as never }));
     server.setRequestHandler('tools/call', async (request, sctx) => {
       const outcome = await calls.call(request.params.name, (request.params.arguments ?? {}) as Record<string, unknown>, {
         caller: info.caller,
         ...(info.protocolVersion ? { protocolVersion: info.protocolVersion } : {}),
         ...(info.traceparent ? { traceparent: info.traceparent } : {}),
       });
-      switch (outcome.kind) {
-        case 'result':
-          return outcome.result as never;
-        case 'unknown_tool':
-          throw new ProtocolError(ProtocolErrorCode.InvalidParams, outcome.message);
-        case 'connect':
-          return connectPrompt(outcome, ctx.era, info, sctx) as never;
-      }
+      return answerToolCall(outcome, ctx.era, info.protocolVersion, () => clientCapabilitiesOf(sctx)) as never;
     });
     return server;
   };

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isJsonContentType, ProtocolError } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { childTraceparent } from '@portcullis/observability';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
@@ -9,7 +9,9 @@ import { ClientTokenVerifier, type TokenRejection } from '../auth/client-token.v
 import { ToolCallService } from '../calls/tool-call.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { PolicyStore } from '../policy/policy-store.service';
-import { gatewayServerFactory, type GatewayRequestInfo } from './gateway-mcp-server';
+import { fastPathRequest, type FastRequest, readBody, writeError, writeResult } from './fast-path';
+import { answerToolCall, gatewayServerFactory, type GatewayRequestInfo } from './gateway-mcp-server';
+import { ToolListing } from './tool-listing';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -29,9 +31,11 @@ export class McpEndpoint implements OnModuleDestroy {
     @Inject(PLATFORM) private readonly platform: Platform,
     private readonly verifier: ClientTokenVerifier,
     policy: PolicyStore,
-    calls: ToolCallService,
+    private readonly listing: ToolListing,
+    private readonly calls: ToolCallService,
   ) {
-    this.handler = createMcpHandler(gatewayServerFactory(policy, calls), {
+    this.fastAnswers = platform.metrics.counter('portcullis_mcp_fast_path_total', 'MCP requests answered by the gateway fast path (tools/call and tools/list from 2025-era clients), by method.', ['method']);
+    this.handler = createMcpHandler(gatewayServerFactory(listing, calls), {
       legacy: 'stateless',
       onerror: (err) => platform.logger.debug({ err: err.message }, 'MCP request rejected'),
     });
@@ -42,6 +46,7 @@ export class McpEndpoint implements OnModuleDestroy {
   }
 
   private readonly unsubscribe: () => void;
+  private readonly fastAnswers;
 
   challenge(res: Response, rejection: TokenRejection): void {
     const params = [
@@ -85,15 +90,64 @@ export class McpEndpoint implements OnModuleDestroy {
       ...(typeof protocolVersion === 'string' ? { protocolVersion } : {}),
       traceparent: childTraceparent(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined),
     };
-    // The SDK passes `req.auth` to the server factory untouched; the client's token itself goes no further.
-    (req as unknown as { auth: unknown }).auth = { token: '[client]', clientId: verdict.clientId, scopes: verdict.scopes, expiresAt: Math.floor(verdict.expiresAt / 1000), extra: { portcullis: info } };
+    const node = req as unknown as IncomingMessage;
     try {
-      await this.node(req as unknown as IncomingMessage & { auth?: never }, res as unknown as ServerResponse);
+      if (req.method !== 'POST' || !isJsonContentType(req.headers['content-type'] ?? null)) {
+        await this.sdk(req, res, info);
+        return;
+      }
+      // Read and parse the body once: the fast path answers tools/call and tools/list from 2025-era
+      // clients itself; everything else goes to the SDK with the parsed body.
+      const read = await readBody(node, MAX_BODY_BYTES);
+      if (!read.ok) {
+        res.status(413).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit; send a smaller request.` } });
+        return;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(read.text);
+      } catch (err) {
+        writeError(res as unknown as ServerResponse, null, { code: -32700, message: `Parse error: the request body is not valid JSON (${(err as Error).message}).` }, 400);
+        return;
+      }
+      const fast = fastPathRequest(node, body);
+      if (fast) await this.answerFast(fast, info, res as unknown as ServerResponse);
+      else await this.sdk(req, res, info, body);
     } catch (err) {
       this.platform.logger.error({ err: (err as Error).message }, 'MCP request failed');
       if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error in the Portcullis gateway.' } });
     }
   };
+
+  /** The MCP SDK serves the request (with the body when already read). */
+  private async sdk(req: Request, res: Response, info: GatewayRequestInfo, body?: unknown): Promise<void> {
+    const verdict = info.caller;
+    // The SDK passes `req.auth` to the server factory untouched; the client's token itself goes no further.
+    (req as unknown as { auth: unknown }).auth = { token: '[client]', clientId: verdict.clientId, scopes: verdict.scopes, expiresAt: Math.floor(verdict.expiresAt / 1000), extra: { portcullis: info } };
+    await this.node(req as unknown as IncomingMessage & { auth?: never }, res as unknown as ServerResponse, ...(body === undefined ? [] : [body]));
+  }
+
+  private async answerFast(r: FastRequest, info: GatewayRequestInfo, res: ServerResponse): Promise<void> {
+    this.fastAnswers.inc({ method: r.method });
+    if (r.method === 'tools/list') {
+      writeResult(res, r.id, `{"tools":${this.listing.forCaller(ToolCallService.policyCaller(info.caller)).legacyJson}}`);
+      return;
+    }
+    const outcome = await this.calls.call(r.name, r.args, {
+      caller: info.caller,
+      ...(info.protocolVersion ? { protocolVersion: info.protocolVersion } : {}),
+      ...(info.traceparent ? { traceparent: info.traceparent } : {}),
+    });
+    let answer: unknown;
+    try {
+      answer = answerToolCall(outcome, 'legacy', info.protocolVersion);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      writeError(res, r.id, err);
+      return;
+    }
+    writeResult(res, r.id, JSON.stringify(answer));
+  }
 
   async onModuleDestroy(): Promise<void> {
     this.unsubscribe();

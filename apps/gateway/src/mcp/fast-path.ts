@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { classifyInboundRequest, isJsonContentType, ProtocolErrorCode, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+
+/**
+ * The gateway's fast path for the two calls AI clients make most — `tools/call` and `tools/list` —
+ * from 2025-era clients (protocol revisions 2025-03-26 … 2025-11-25, served statelessly). The MCP
+ * SDK builds a server, a transport and web streams per HTTP request and validates every message
+ * with zod; for these two methods Portcullis answers the JSON-RPC request itself with the same
+ * checks and the same answers, and leaves everything else (initialize, notifications, batches,
+ * 2026-07-28 envelopes, anything unusual) to the SDK, which receives the already-parsed body.
+ */
+
+export type FastRequest =
+  | { id: string | number; method: 'tools/list' }
+  | { id: string | number; method: 'tools/call'; name: string; args: Record<string, unknown> };
+
+export type BodyRead = { ok: true; text: string } | { ok: false; tooLarge: true; bytes: number };
+
+/** Reads the request body, refusing (without buffering the rest) once it passes `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.resume();
+        resolve({ ok: false, tooLarge: true, bytes: size });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') });
+    });
+    req.on('error', reject);
+  });
+}
+
+const LEGACY_REVISIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026'));
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The request, when the fast path may answer it exactly as the SDK would: a single JSON-RPC
+ * request for tools/list (no cursor) or tools/call (string name, object arguments), no `_meta`, from
+ * a 2025-era client naming a supported revision that accepts both JSON and SSE answers, classified
+ * legacy by the SDK's own classifier. Anything else returns undefined and goes to the SDK.
+ */
+export function fastPathRequest(req: IncomingMessage, body: unknown): FastRequest | undefined {
+  if (!isPlainObject(body) || body['jsonrpc'] !== '2.0') return undefined;
+  const id = body['id'];
+  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) return undefined;
+  const method = body['method'];
+  if (method !== 'tools/call' && method !== 'tools/list') return undefined;
+  const version = header(req, 'mcp-protocol-version');
+  if (!version || !LEGACY_REVISIONS.has(version)) return undefined;
+  const accept = header(req, 'accept');
+  if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) return undefined;
+  if (!isJsonContentType(header(req, 'content-type') ?? null)) return undefined;
+  const params = body['params'];
+  if (params !== undefined && !isPlainObject(params)) return undefined;
+  if (params && '_meta' in params) return undefined;
+  const mcpMethod = header(req, 'mcp-method');
+  const mcpName = header(req, 'mcp-name');
+  const route = classifyInboundRequest({
+    httpMethod: 'POST',
+    body,
+    protocolVersionHeader: version,
+    ...(mcpMethod !== undefined ? { mcpMethodHeader: mcpMethod } : {}),
+    ...(mcpName !== undefined ? { mcpNameHeader: mcpName } : {}),
+  });
+  if (route.kind !== 'legacy' || route.reason !== 'no-claim') return undefined;
+  if (method === 'tools/list') {
+    if (params && Object.keys(params).length > 0) return undefined;
+    return { id, method };
+  }
+  if (!params || typeof params['name'] !== 'string') return undefined;
+  const args = params['arguments'];
+  if (args !== undefined && !isPlainObject(args)) return undefined;
+  return { id, method, name: params['name'], args: (args as Record<string, unknown> | undefined) ?? {} };
+}
+
+/** Writes one JSON-RPC response; `resultJson` is already-serialised JSON (e.g. a cached tool list). */
+export function writeResult(res: ServerResponse, id: string | number, resultJson: string): void {
+  const body = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Writes a JSON-RPC error the way the SDK serialises a thrown protocol error. */
+export function writeError(res: ServerResponse, id: string | number | null, err: unknown, status = 200): void {
+  const e = err as { code?: unknown; message?: unknown; data?: unknown };
+  const code = typeof e.code === 'number' && Number.isSafeInteger(e.code) ? (e.code === -32002 ? ProtocolErrorCode.InvalidParams : e.code) : ProtocolErrorCode.InternalError;
+  const error = { code, message: typeof e.message === 'string' ? e.message : 'Internal error', ...(e.data !== undefined ? { data: e.data } : {}) };
+  const body = JSON.stringify({ jsonrpc: '2.0', id, error });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
