@@ -11,12 +11,17 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
+export const EMBEDDED_SHARED_BUFFERS = '16MB';
+
 export async function startEmbeddedDatabase(opts: { dataDir?: string; host?: string } = {}): Promise<EmbeddedDatabase> {
   // Loaded lazily: the WASM engine is only needed in embedded mode.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const db = opts.dataDir ? await PGlite.create(opts.dataDir) : await PGlite.create();
+  // A laptop-sized buffer pool: Postgres's default 128 MB of shared buffers lives in PGlite's WASM
+  // memory, and was most of embedded Portcullis's resident memory for data that fits in a few MB.
+  const settings = { postgresqlconf: [`shared_buffers = ${EMBEDDED_SHARED_BUFFERS}`, 'temp_buffers = 2MB', 'wal_buffers = 1MB'] };
+  const db = opts.dataDir ? await PGlite.create(opts.dataDir, settings) : await PGlite.create(settings);
   const host = opts.host ?? '127.0.0.1';
   const port = await freePort(host);
   const server = new PGLiteSocketServer({ db, host, port, maxConnections: 4 });

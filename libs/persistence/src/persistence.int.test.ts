@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { freshDatabase } from '@portcullis/testing';
 import { Column, Entity, type MigrationInterface, PrimaryColumn, type QueryRunner } from 'typeorm';
 import { openDataSource } from './data-source';
-import { startEmbeddedDatabase } from './embedded-database';
+import { EMBEDDED_SHARED_BUFFERS, startEmbeddedDatabase } from './embedded-database';
 import type { PersistenceFeature } from './feature';
 
 @Entity({ schema: 'contract', name: 'widgets' })
@@ -104,4 +104,22 @@ persistenceContract('embedded PGlite', async () => {
       return current.url;
     },
   };
+});
+
+describe('the embedded database', () => {
+  it('runs with a laptop-sized buffer pool, kept across restarts of its data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-pglite-mem-'));
+    try {
+      for (let start = 0; start < 2; start++) {
+        const db = await startEmbeddedDatabase({ dataDir: dir });
+        const ds = await openDataSource({ url: db.url, features: [], poolSize: 1, migrationsSchema: 'contract' }, { migrate: false });
+        const [row] = (await ds.query('SHOW shared_buffers')) as { shared_buffers: string }[];
+        await ds.destroy();
+        await db.close();
+        assert.equal(row?.shared_buffers, EMBEDDED_SHARED_BUFFERS);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
