@@ -39,8 +39,8 @@ type Access = {
 
 /**
  * Governance + discovery booted for real (Kafka, PostgreSQL) against the real hosted Okta MCP
- * server and a tiny MCP server of our own; auth is a small HTTP stand-in for its introspection and
- * upstream-client endpoints (the auth service is built in parallel).
+ * server and tiny MCP servers of our own; auth is a small HTTP stand-in for its introspection,
+ * upstream-client and (static-credential) token-broker endpoints (the auth service is built in parallel).
  */
 describe('governing the tools: governance + discovery + real MCP upstreams', () => {
   let auth: AuthStandIn;
@@ -84,6 +84,7 @@ describe('governing the tools: governance + discovery + real MCP upstreams', () 
           kafkaBrokers: env.kafkaBrokers,
           topicPrefix: prefix,
           secret: TEST_SECRET,
+          authUrl: auth.url,
         }),
       ),
     ]);
@@ -319,5 +320,55 @@ describe('governing the tools: governance + discovery + real MCP upstreams', () 
       (await member()).callable.some((c) => c.exposedName === 'handbook_search_docs'),
       're-approval makes it callable again',
     );
+  });
+
+  it('a remote server that needs a bearer token: registered with it, discovered with it, and the token stays in auth', async () => {
+    const token = 'wiki-bearer-3b7e0c94d2a1f6';
+    const wiki = await startTinyMcpServer({
+      tools: [
+        tinyTool('search_wiki', 'Searches the wiki.', { readOnlyHint: true }),
+        tinyTool('edit_page', 'Edits a wiki page.', { readOnlyHint: false }),
+      ],
+      bearer: token,
+      name: 'wiki',
+    });
+    try {
+      const r = await api('POST', '/api/v1/servers', {
+        catalogId: 'remote-mcp',
+        displayName: 'Wiki',
+        toolPrefix: 'wiki',
+        url: wiki.url,
+        auth: { type: 'bearer', token },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const serverId = r.body['id'] as string;
+      const tools = await eventually(
+        'the wiki tools discovered',
+        async () => {
+          const page = await api<{ data: Json[] }>('GET', `/api/v1/tools?serverId=${serverId}`);
+          return page.body.data.length === 2 ? page.body.data : undefined;
+        },
+        30_000,
+      );
+      assert.deepEqual(tools.map((t) => t['name']).sort(), ['edit_page', 'search_wiki']);
+      assert.ok(tools.every((t) => t['state'] === 'pending_review'));
+      const server = await api('GET', `/api/v1/servers/${serverId}`);
+      const d = server.body['discovery'] as {
+        status: string;
+        last: { ok: boolean; serverInfo: { name: string } };
+      };
+      assert.deepEqual([d.status, d.last.ok, d.last.serverInfo.name], ['ok', true, 'wiki']);
+      assert.equal(wiki.refusals(), 0, 'discovery sent the bearer token on every request');
+      assert.ok(
+        auth.requests.some((q) => q.path === '/internal/v1/upstream-token' && q.caller === 'discovery'),
+        'discovery asked auth (with its service token) for the credential',
+      );
+      // The token went governance → auth and auth → discovery → upstream, nowhere else.
+      const events = JSON.stringify([...rec.events(ServerChanged), ...rec.events(ToolsDiscovered)]);
+      assert.ok(!events.includes(token), 'the token in a bus event');
+      assert.ok(!JSON.stringify(server.body).includes(token), 'the token in the admin API');
+    } finally {
+      await wiki.close();
+    }
   });
 });

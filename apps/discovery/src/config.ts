@@ -1,7 +1,14 @@
-import { bool, type Env, loadConfig, secret, url } from '@portcullis/config';
+import { bool, ConfigError, type Env, loadConfig, secret, url } from '@portcullis/config';
 import { z } from 'zod';
 
 export const discoveryConfigSchema = z.object({
+  PORTCULLIS_MODE: z.enum(['embedded', 'distributed']).default('distributed'),
+  PUBLIC_URL: url(['http:', 'https:'], 'http://127.0.0.1:8080').optional(),
+  /**
+   * auth's base URL on the internal network: discovery asks its token broker for the credential of
+   * remote servers registered with one. Embedded: PUBLIC_URL; distributed: required.
+   */
+  AUTH_INTERNAL_URL: url(['http:', 'https:'], 'http://auth:8081').optional(),
   INTERNAL_SERVICE_SECRET: secret(32),
   /** Where the hosted Okta MCP server answers; defaults to the URL in the server registration. */
   OKTA_MCP_URL: url(['http:', 'https:'], 'http://okta-mcp:8091/mcp').optional(),
@@ -23,6 +30,8 @@ export const discoveryConfigSchema = z.object({
 
 export interface DiscoveryConfig {
   internalSecret: string;
+  /** auth's base URL (no trailing slash): the token broker for remote servers' credentials. */
+  authInternalUrl: string;
   oktaMcpUrl?: string;
   tickMs: number;
   timeoutMs: number;
@@ -37,8 +46,20 @@ export const DISCOVERY_CONFIG = Symbol('DISCOVERY_CONFIG');
 
 export function loadDiscoveryConfig(env: Env): DiscoveryConfig {
   const c = loadConfig('discovery', discoveryConfigSchema, env);
+  const authInternalUrl =
+    c.AUTH_INTERNAL_URL ?? (c.PORTCULLIS_MODE === 'embedded' ? c.PUBLIC_URL : undefined);
+  if (!authInternalUrl) {
+    throw new ConfigError('discovery', [
+      {
+        variable: 'AUTH_INTERNAL_URL',
+        problem:
+          'is required (the auth service base URL, e.g. http://auth:8081; discovery asks its token broker for remote servers’ credentials)',
+      },
+    ]);
+  }
   return {
     internalSecret: c.INTERNAL_SERVICE_SECRET,
+    authInternalUrl: authInternalUrl.replace(/\/+$/, ''),
     ...(c.OKTA_MCP_URL ? { oktaMcpUrl: c.OKTA_MCP_URL } : {}),
     tickMs: c.DISCOVERY_TICK_MS,
     timeoutMs: c.DISCOVERY_TIMEOUT_MS,

@@ -3,19 +3,20 @@ import type { Env } from '@portcullis/config';
 import type { PersistenceFeature } from '@portcullis/persistence';
 import { ENV, type ServiceDefinition } from '@portcullis/runtime';
 import { DISCOVERY_CONFIG, loadDiscoveryConfig } from './config';
-import { UpstreamAccess } from './discovery/credentials';
+import { TokenBrokerClient, UpstreamAccess } from './discovery/credentials';
 import { Database } from '@portcullis/runtime';
 import { DiscoveryEventsConsumer } from './discovery/events.consumer';
 import { DiscoveryRepository } from './discovery/registry.repository';
 import { DiscoveryRunner } from './discovery/runner.service';
 import { DiscoveryScheduler } from './discovery/scheduler.service';
 import { DiscoveryInitial1764600000300 } from './migrations/1764600000300-discovery-initial';
+import { DiscoveryCredentialMode1764700000300 } from './migrations/1764700000300-discovery-credential-mode';
 
 export const discoveryPersistence: PersistenceFeature = {
   service: 'discovery',
   schema: 'discovery',
   entities: [],
-  migrations: [DiscoveryInitial1764600000300],
+  migrations: [DiscoveryInitial1764600000300, DiscoveryCredentialMode1764700000300],
 };
 
 @Module({
@@ -23,6 +24,7 @@ export const discoveryPersistence: PersistenceFeature = {
     { provide: DISCOVERY_CONFIG, useFactory: (env: Env) => loadDiscoveryConfig(env), inject: [ENV] },
     Database,
     DiscoveryRepository,
+    TokenBrokerClient,
     UpstreamAccess,
     DiscoveryRunner,
     DiscoveryScheduler,

@@ -504,6 +504,52 @@ describe('shared credentials', () => {
     assert.equal(s.accessToken, h.sim.fixtures.ssws);
   });
 
+  it('discovery (which acts for no user) gets a server’s shared credential, never a user’s', async () => {
+    const asDiscovery = async (serverId: string, userId = 'discovery'): Promise<TokenAnswer> => {
+      const res = await fetch(`${h.url}/internal/v1/upstream-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: await h.serviceToken('discovery') },
+        body: JSON.stringify({ serverId, userId }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as TokenAnswer;
+    };
+    // Static headers, the connected service account, client credentials: the same credential users get.
+    const g = await asDiscovery('generic');
+    assert.deepEqual(
+      { status: g.status, headers: g.headers },
+      { status: 'ok', headers: { Authorization: 'Bearer s3cret', 'X-Team': 'blue' } },
+    );
+    const svc = await asDiscovery('okta-svc');
+    assert.equal(svc.status, 'ok', JSON.stringify(svc.status));
+    assert.equal(svc.accessToken, (await upstreamToken(uma.userId, 'okta-svc')).accessToken);
+    const cc = await asDiscovery('okta-cc');
+    assert.equal(cc.status, 'ok');
+    assert.equal(cc.accessToken, (await upstreamToken(uma.userId, 'okta-cc')).accessToken);
+    // A service account nobody connected yet: the administrator's connect link, no per-user ticket.
+    assert.equal(
+      (
+        await putUpstream(
+          'okta-svc-new',
+          oktaConfig({ credentialMode: 'service', displayName: 'Okta (new service)' }),
+        )
+      ).status,
+      200,
+    );
+    const notYet = await asDiscovery('okta-svc-new');
+    assert.equal(notYet.status, 'connect_required');
+    assert.match(notYet.connectUrl!, /\/connect\/service\/start\?serverId=okta-svc-new$/);
+    // Per-user OAuth: never a user's token, not even when discovery names a real user.
+    for (const userId of ['discovery', uma.userId, alice.userId]) {
+      const r = await asDiscovery(SERVER, userId);
+      assert.equal(r.status, 'user_required', JSON.stringify(r.status));
+      assert.equal(r.accessToken, undefined);
+      assert.equal(r.connectUrl, undefined);
+      assert.match(r.message!, /per-user OAuth/);
+    }
+    assert.notEqual((await upstreamToken(alice.userId)).status, 'user_required', 'the gateway is unaffected');
+  });
+
   it('deleting a server configuration removes its connections', async () => {
     const del = await fetch(`${h.url}/internal/v1/upstream-clients/okta-svc`, {
       method: 'DELETE',

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CACHE, type Cache, CacheUnavailableError, type Lock } from '@portcullis/cache';
-import { EnvelopeCipher } from '@portcullis/crypto';
+import { EnvelopeCipher, type ServiceName } from '@portcullis/crypto';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import type { Counter } from 'prom-client';
 import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
@@ -31,7 +31,9 @@ export type UpstreamTokenResult =
     }
   | { status: 'connect_required'; connectUrl: string; message: string }
   | { status: 'reconnect_required'; connectUrl: string; reason: string; message: string }
-  | { status: 'not_configured'; message: string };
+  | { status: 'not_configured'; message: string }
+  /** Only to discovery: the server's credentials belong to signed-in users, and discovery has none. */
+  | { status: 'user_required'; message: string };
 
 type OkResult = Extract<UpstreamTokenResult, { status: 'ok' }>;
 
@@ -99,11 +101,21 @@ export class TokenBroker {
     return this.platform.tenantId;
   }
 
-  async upstreamToken(req: {
-    serverId: string;
-    userId: string;
-    userEmail?: string;
-  }): Promise<UpstreamTokenResult> {
+  /**
+   * The credential for (server, user). `caller` is the service asking (from its service token):
+   * the gateway asks for a signed-in user; discovery acts for no user (it sends `userId:
+   * "discovery"`, which never selects a credential) and gets only a server's shared credential
+   * (static headers, service account, client credentials) — never a user's: a per-user server
+   * answers `user_required`, whatever `userId` says.
+   */
+  async upstreamToken(
+    req: {
+      serverId: string;
+      userId: string;
+      userEmail?: string;
+    },
+    caller: ServiceName = 'gateway',
+  ): Promise<UpstreamTokenResult> {
     const cfg = await this.configs.get(req.serverId);
     if (!cfg) {
       this.requests.inc({ source: 'not_configured' });
@@ -115,6 +127,13 @@ export class TokenBroker {
     if (cfg.credentialMode === 'static') {
       this.requests.inc({ source: 'static' });
       return this.staticResult(cfg);
+    }
+    if (caller === 'discovery' && cfg.credentialMode === 'per_user') {
+      this.requests.inc({ source: 'user_required' });
+      return {
+        status: 'user_required',
+        message: `${cfg.displayName} uses per-user OAuth: its credentials belong to each signed-in user, and discovery acts for none. Give the server a service account, client credentials or a static credential to discover it with one.`,
+      };
     }
     if (cfg.credentialMode === 'per_user' && !isUuid(req.userId))
       throw new ValidationError('userId must be the Portcullis user id (the access token `sub`).');

@@ -16,6 +16,8 @@ export interface KnownServer {
   upstreamUrl: string | null;
   transport: 'streamable_http' | 'sse';
   oktaOrgUrl: string | null;
+  /** From the registration: none | static | per_user | service | client_credentials; null if registered before discovery stored it. */
+  credentialMode: string | null;
   paused: boolean;
   deleted: boolean;
   revision: number;
@@ -33,6 +35,7 @@ interface Row {
   upstream_url: string | null;
   transport: 'streamable_http' | 'sse';
   okta_org_url: string | null;
+  credential_mode: string | null;
   paused: boolean;
   deleted: boolean;
   revision: number;
@@ -51,6 +54,7 @@ function toServer(r: Row): KnownServer {
     upstreamUrl: r.upstream_url,
     transport: r.transport,
     oktaOrgUrl: r.okta_org_url,
+    credentialMode: r.credential_mode ?? null,
     paused: r.paused,
     deleted: r.deleted,
     revision: r.revision,
@@ -91,11 +95,11 @@ export class DiscoveryRepository {
       return true;
     }
     const rows = await sql.many<{ server_id: string }>(
-      `INSERT INTO discovery.servers AS s (tenant_id, server_id, catalog_id, kind, upstream_url, transport, okta_org_url, paused, revision, pending)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO discovery.servers AS s (tenant_id, server_id, catalog_id, kind, upstream_url, transport, okta_org_url, paused, revision, pending, credential_mode)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (tenant_id, server_id) DO UPDATE SET
          catalog_id = EXCLUDED.catalog_id, kind = EXCLUDED.kind, upstream_url = EXCLUDED.upstream_url, transport = EXCLUDED.transport,
-         okta_org_url = EXCLUDED.okta_org_url, paused = EXCLUDED.paused, revision = EXCLUDED.revision,
+         okta_org_url = EXCLUDED.okta_org_url, credential_mode = EXCLUDED.credential_mode, paused = EXCLUDED.paused, revision = EXCLUDED.revision,
          pending = COALESCE(EXCLUDED.pending, s.pending), updated_at = now()
        WHERE NOT s.deleted AND s.revision <= EXCLUDED.revision
        RETURNING server_id`,
@@ -110,6 +114,7 @@ export class DiscoveryRepository {
         p.paused,
         p.revision,
         pending ? JSON.stringify(pending) : null,
+        p.credentialMode,
       ],
     );
     return rows.length > 0;

@@ -8,7 +8,7 @@ import { UpstreamAccess } from './credentials';
 import { Database } from '@portcullis/runtime';
 import { diffInventory, toDefinitions } from './hashing';
 import { DiscoveryRepository, type KnownServer, type PendingRun } from './registry.repository';
-import { describeError, listUpstreamTools, UpstreamWatch } from './upstream-client';
+import { describeError, isAuthRefusal, listUpstreamTools, UpstreamWatch } from './upstream-client';
 
 const WATCH_LEASE_MS = 30_000;
 const WATCH_RENEW_MS = 10_000;
@@ -202,14 +202,32 @@ export class DiscoveryRunner implements OnModuleDestroy {
       durationMs: Date.now() - startedAt.getTime(),
     });
     if ('error' in target) return failed(target.error);
+    // A credential failure (auth unreachable, nothing connected) fails the run like a connection
+    // error: nothing is published as removed, the previous inventory is kept.
+    const access = await this.access.prepare(server);
+    if ('error' in access) return failed(`Could not list the tools of ${target.url}: ${access.error}`);
     let listing;
     try {
-      listing = await listUpstreamTools(target, this.access.headers(server), {
+      listing = await listUpstreamTools(target, access.headers, {
         timeoutMs: this.config.timeoutMs,
         maxPages: this.config.maxPages,
       });
     } catch (err) {
-      return failed(`Could not list the tools of ${target.url}: ${describeError(err)}`);
+      // Errors can quote the upstream's answer: whatever credential was sent is scrubbed from them.
+      const reason = access.scrub(describeError(err));
+      if (access.via === 'per_user' && isAuthRefusal(err))
+        return failed(
+          `${target.url} refused an anonymous tools/list (${reason}): it requires per-user sign-in, and discovery acts for no user. ` +
+            'The server is registered with per-user OAuth, so its credentials belong to each signed-in user. To discover its tools, ' +
+            'an administrator can give the registration a credential that works without a user — service OAuth (an administrator connects once), ' +
+            'OAuth client credentials, or a static bearer token or header — or allow anonymous tools/list on the server.',
+        );
+      if (access.via === 'credential' && isAuthRefusal(err))
+        return failed(
+          `${target.url} refused the credential discovery got from auth for this server (${reason}). ` +
+            "Check the server's credentials in its registration (or reconnect its service account), then run discovery again.",
+        );
+      return failed(`Could not list the tools of ${target.url}: ${reason}`);
     }
     const { definitions, warnings } = toDefinitions(listing.tools);
     const previous = await this.repo.inventory(this.db.sql, this.tenant, server.serverId);
@@ -237,11 +255,13 @@ export class DiscoveryRunner implements OnModuleDestroy {
     const server = await this.repo.claimWatch(this.db.sql, this.tenant, serverId, this.owner, WATCH_LEASE_MS);
     if (!server || this.watches.has(serverId)) return;
     const target = this.access.target(server);
-    if ('error' in target) {
+    const access = 'error' in target ? target : await this.access.prepare(server);
+    if (this.watches.has(serverId)) return; // another call set it up meanwhile (it holds the lease)
+    if ('error' in target || 'error' in access || this.closed) {
       await this.repo.releaseWatch(this.db.sql, this.tenant, serverId, this.owner);
       return;
     }
-    const watch = new UpstreamWatch(target, this.access.headers(server), {
+    const watch = new UpstreamWatch(target, access.headers, {
       timeoutMs: this.config.timeoutMs,
       recycleMs: this.config.watchRecycleMs,
       onChanged: () => {
@@ -252,7 +272,7 @@ export class DiscoveryRunner implements OnModuleDestroy {
       },
       onError: (err) =>
         this.platform.logger.debug(
-          { serverId, err: describeError(err) },
+          { serverId, err: access.scrub(describeError(err)) },
           'list_changed watch connection problem',
         ),
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startTinyMcpServer, type TinyMcpServer, tinyTool } from '../testing/tiny-mcp-server';
-import { listUpstreamTools, UpstreamWatch } from './upstream-client';
+import { isAuthRefusal, listUpstreamTools, UpstreamWatch } from './upstream-client';
 
 const noHeaders = async () => ({});
 
@@ -60,6 +60,30 @@ describe('upstream MCP client', () => {
       }),
       /ECONNREFUSED|fetch failed/,
     );
+  });
+
+  it('tells a refusal for want of credentials (401, 403) from other failures', async () => {
+    const header = { name: 'X-Api-Key', value: 'k-123456' };
+    const s = await startTinyMcpServer({ tools: [tinyTool('a', 'A')], header, refuseWith: 403 });
+    const b = await startTinyMcpServer({ tools: [tinyTool('a', 'A')], bearer: 'b-123456' });
+    servers.push(s, b);
+    const opts = { timeoutMs: 5000, maxPages: 10 };
+    const target = (url: string) => ({ serverId: 'x', url, transport: 'streamable_http' as const });
+    const ok = await listUpstreamTools(target(s.url), async () => ({ 'x-api-key': 'k-123456' }), opts);
+    assert.equal(ok.tools.length, 1);
+    const failure = (url: string) =>
+      listUpstreamTools(target(url), noHeaders, opts).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const forbidden = await failure(s.url);
+    const unauthorized = await failure(b.url);
+    const unreachable = await failure('http://127.0.0.1:1/mcp');
+    assert.deepEqual(
+      [isAuthRefusal(forbidden), isAuthRefusal(unauthorized), isAuthRefusal(unreachable)],
+      [true, true, false],
+    );
+    assert.ok(s.refusals() >= 1);
   });
 
   it('watches tools/list_changed on servers that announce it', async () => {

@@ -41,6 +41,23 @@ export function describeError(err: unknown): string {
   return (parts.join(': ') || 'unknown error').slice(0, 1500);
 }
 
+/**
+ * Whether an upstream refused the request for want of (valid) credentials: HTTP 401 or 403 from the
+ * Streamable HTTP or SSE transport, anywhere in the cause chain.
+ */
+export function isAuthRefusal(err: unknown): boolean {
+  let e: unknown = err;
+  for (let i = 0; e && i < 5; i++) {
+    const x = e as { code?: unknown; status?: unknown; name?: unknown; message?: unknown };
+    if (x.code === 401 || x.code === 403 || x.status === 401 || x.status === 403) return true;
+    if (x.name === 'UnauthorizedError') return true;
+    if (typeof x.message === 'string' && /\(HTTP 40[13]\)|\bHTTP 40[13]\b|\bUnauthorized\b/.test(x.message))
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function fetchWith(headers: HeaderSource): FetchLike {
   return async (url, init) => {
     const h = new Headers(init?.headers);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { Env } from '@portcullis/config';
+import { createLogger } from '@portcullis/observability';
 import {
   buildDistributedPlatform,
   createServiceApp,
@@ -27,6 +28,8 @@ export function discoveryEnv(opts: {
   topicPrefix: string;
   secret?: string;
   oktaMcpUrl?: string;
+  /** auth's internal URL (its token broker). Default: a closed port — no auth in this test. */
+  authUrl?: string;
   extra?: Env;
 }): Env {
   return {
@@ -39,6 +42,7 @@ export function discoveryEnv(opts: {
     KAFKA_TOPIC_PREFIX: opts.topicPrefix,
     KAFKA_PARTITIONS: '1',
     INTERNAL_SERVICE_SECRET: opts.secret ?? TEST_SECRET,
+    AUTH_INTERNAL_URL: opts.authUrl ?? 'http://127.0.0.1:1',
     DISCOVERY_TICK_MS: '500',
     DISCOVERY_TIMEOUT_MS: '5000',
     ...(opts.oktaMcpUrl ? { OKTA_MCP_URL: opts.oktaMcpUrl } : {}),
@@ -46,13 +50,21 @@ export function discoveryEnv(opts: {
   };
 }
 
-export async function startDiscovery(env: Env): Promise<RunningDiscovery> {
+/**
+ * Boots discovery for real. With `logs`, every log line (debug and up, as written — after the
+ * logger's redaction) is appended there, so a test can check what discovery logs.
+ */
+export async function startDiscovery(env: Env, opts: { logs?: string[] } = {}): Promise<RunningDiscovery> {
   const config = loadPlatformConfig('discovery', discoveryService.needs, env);
+  const logs = opts.logs;
   const platform = await buildDistributedPlatform({
     service: 'discovery',
     config,
     features: [discoveryPersistence],
     migrate: true,
+    ...(logs
+      ? { logger: createLogger('discovery', 'debug', { write: (line: string) => void logs.push(line) }) }
+      : {}),
   });
   const app = await createServiceApp({
     platform,

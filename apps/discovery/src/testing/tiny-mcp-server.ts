@@ -6,7 +6,7 @@ import { createMcpHandler, Server } from '@modelcontextprotocol/server';
 /**
  * A tiny real MCP server for tests (not used by the service): serves whatever tool definitions the
  * test sets, in pages of `pageSize` (tools/list cursors), can announce tools/list_changed, and can
- * demand a bearer token. Built on the official server SDK, serving both protocol eras.
+ * demand a bearer token or a header (refusing with 401 or 403). Built on the official server SDK, serving both protocol eras.
  */
 export interface TinyTool {
   name: string;
@@ -21,6 +21,8 @@ export interface TinyMcpServer {
   url: string;
   /** tools/list requests served (pages). */
   listRequests(): number;
+  /** Requests refused for a missing or wrong credential. */
+  refusals(): number;
   setTools(tools: TinyTool[]): void;
   /** Sends notifications/tools/list_changed to open subscriptions. */
   notifyToolsChanged(): void;
@@ -43,11 +45,17 @@ export async function startTinyMcpServer(opts: {
   tools: TinyTool[];
   pageSize?: number;
   listChanged?: boolean;
+  /** Requests without `Authorization: Bearer <bearer>` are refused. */
   bearer?: string;
+  /** Requests without this header (exact value) are refused. */
+  header?: { name: string; value: string };
+  /** How a request without the credential is refused (default 401). */
+  refuseWith?: 401 | 403;
   name?: string;
 }): Promise<TinyMcpServer> {
   let tools = [...opts.tools];
   let lists = 0;
+  let refusals = 0;
   const pageSize = opts.pageSize ?? 1000;
   const handler = createMcpHandler(() => {
     const server = new Server(
@@ -68,9 +76,17 @@ export async function startTinyMcpServer(opts: {
   });
   const node = toNodeHandler(handler);
   const http: HttpServer = createServer((req, res) => {
-    if (opts.bearer && req.headers.authorization !== `Bearer ${opts.bearer}`) {
-      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
-      res.end(JSON.stringify({ error: 'unauthorized' }));
+    const refused =
+      (opts.bearer && req.headers.authorization !== `Bearer ${opts.bearer}`) ||
+      (opts.header && req.headers[opts.header.name.toLowerCase()] !== opts.header.value);
+    if (refused) {
+      refusals++;
+      const status = opts.refuseWith ?? 401;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+      });
+      res.end(JSON.stringify({ error: status === 401 ? 'unauthorized' : 'forbidden' }));
       return;
     }
     void node(req, res);
@@ -80,6 +96,7 @@ export async function startTinyMcpServer(opts: {
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     listRequests: () => lists,
+    refusals: () => refusals,
     setTools: (t) => (tools = [...t]),
     notifyToolsChanged: () => handler.notify.toolsChanged(),
     close: async () => {

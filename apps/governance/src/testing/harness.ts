@@ -16,7 +16,8 @@ import { UPSTREAM_CLIENTS_PATH, type UpstreamClientConfig } from '../servers/ups
 /**
  * Test support for governance (not used by the service itself): a tiny real HTTP stand-in for the
  * two auth endpoints governance calls — introspection and upstream-client storage — since auth is
- * built in parallel; and a way to boot governance for real on Kafka + PostgreSQL.
+ * built in parallel (plus the token broker for static credentials, which discovery asks when the
+ * stand-in is composed with it); and a way to boot governance for real on Kafka + PostgreSQL.
  */
 export const TEST_SECRET = 'governance-integration-test-secret-0123456789';
 export const ADMIN_TOKEN = 'admin-token';
@@ -51,6 +52,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startAuthStandIn(secret = TEST_SECRET): Promise<AuthStandIn> {
   const verifier = new ServiceTokenVerifier(secret, 'auth', ['governance', 'audit', 'gateway', 'discovery']);
   const clients = new Map<string, StoredUpstreamClient>();
+  /** Static headers as received (kept out of `clients`, which tests read). */
+  const staticHeadersOf = new Map<string, Record<string, string>>();
   const requests: AuthStandIn['requests'] = [];
   let down = false;
   let failure: { status: number; body?: unknown } | undefined;
@@ -97,6 +100,27 @@ export async function startAuthStandIn(secret = TEST_SECRET): Promise<AuthStandI
               : { active: false, reason: 'unknown token' },
         );
       }
+      if (req.method === 'POST' && path === '/internal/v1/upstream-token') {
+        // The token broker, for static credentials only (what governance stored here).
+        const { serverId } = JSON.parse(body || '{}') as { serverId?: string };
+        const c = serverId ? clients.get(serverId) : undefined;
+        const headers = serverId ? staticHeadersOf.get(serverId) : undefined;
+        if (!c || c.credentialMode !== 'static' || !headers)
+          return send(200, {
+            status: 'not_configured',
+            message: 'the stand-in answers static credentials only',
+          });
+        const auth = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+        return send(200, {
+          status: 'ok',
+          accessToken: auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '') : '',
+          tokenType: 'static',
+          headers,
+          expiresAt: null,
+          authorizedAs: `static credential of ${c.displayName}`,
+          scopes: [],
+        });
+      }
       if (path.startsWith(UPSTREAM_CLIENTS_PATH + '/')) {
         const id = decodeURIComponent(path.slice(UPSTREAM_CLIENTS_PATH.length + 1));
         if (failure) {
@@ -108,6 +132,8 @@ export async function startAuthStandIn(secret = TEST_SECRET): Promise<AuthStandI
           const cfg = JSON.parse(body) as UpstreamClientConfig;
           const prev = clients.get(id);
           const { clientSecret, staticHeaders, ...rest } = cfg;
+          if (staticHeaders) staticHeadersOf.set(id, staticHeaders);
+          else if (cfg.credentialMode !== 'static') staticHeadersOf.delete(id);
           clients.set(id, {
             ...rest,
             clientSecret:
@@ -132,6 +158,7 @@ export async function startAuthStandIn(secret = TEST_SECRET): Promise<AuthStandI
           return c ? send(200, { ...c, secretSeen: undefined }) : send(404, { detail: 'not found' });
         }
         if (req.method === 'DELETE') {
+          staticHeadersOf.delete(id);
           return clients.delete(id) ? send(204) : send(404, { detail: 'not found' });
         }
       }
