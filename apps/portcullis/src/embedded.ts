@@ -49,9 +49,15 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
   const host = cfg.HOST === '0.0.0.0' ? '127.0.0.1' : cfg.HOST;
   const port = await reservePort(cfg.HOST, cfg.PORT);
   const url = (cfg.PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/+$/, '');
-  const database = await startEmbeddedDatabase({ dataDir: join(dataDir, 'db') });
-  const closers: (() => Promise<void>)[] = [() => database.close()];
+  const closers: (() => Promise<void>)[] = [];
   let platform: Platform | undefined;
+  // The embedded database (a WASM engine to compile and start) comes up while the Okta simulator
+  // and the Okta MCP server start: on two cores that is about a second off the start-up.
+  const databaseReady = startEmbeddedDatabase({ dataDir: join(dataDir, 'db') }).then((db) => {
+    closers.push(() => db.close());
+    return db;
+  });
+  databaseReady.catch(() => undefined);
   try {
     // With no real IdP or Okta org configured, the Okta simulator plays both, seeded with demo data.
     let sim: OktaSim | undefined;
@@ -83,6 +89,7 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
     closers.unshift(() => oktaMcp.close());
     wiring['OKTA_MCP_URL'] = oktaMcp.url;
 
+    const database = await databaseReady;
     platform = await buildEmbeddedPlatform({
       tenantId: cfg.PORTCULLIS_TENANT_ID,
       logLevel: cfg.LOG_LEVEL,
@@ -136,6 +143,7 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
     };
   } catch (err) {
     if (platform?.dataSource?.isInitialized) await platform.dataSource.destroy().catch(() => undefined);
+    await databaseReady.catch(() => undefined);
     for (const c of closers) await c().catch(() => undefined);
     throw err;
   }
