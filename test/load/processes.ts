@@ -1,6 +1,7 @@
 /**
  * Child-process entry points for benchmarks, selected by argv[2]:
- *   echo-upstream <toolCount> <port>      a fast local MCP server
+ *   echo-upstream <toolCount> <port>      a local MCP server built on the official SDK
+ *   raw-echo-upstream <toolCount> <port>  the same tools, hand-written: the fast upstream
  *   gateway-embedded                      the gateway over the in-process bus and memory cache
  * (The distributed gateway is the production entry, dist/apps/gateway/src/main.js.)
  * Each prints "READY <url>" on stdout when it serves.
@@ -8,7 +9,7 @@
 import { processEnv } from '@portcullis/config';
 import { gatewayService } from '@portcullis/gateway';
 import { buildInProcessPlatform, createServiceApp } from '@portcullis/runtime';
-import { startEchoUpstream } from './echo-upstream';
+import { startEchoUpstream, startRawEchoUpstream } from './echo-upstream';
 
 async function main(): Promise<void> {
   // Exit normally on signals so --cpu-prof profiles get written.
@@ -16,6 +17,11 @@ async function main(): Promise<void> {
   const [, , what, a, b] = process.argv;
   if (what === 'echo-upstream') {
     const up = await startEchoUpstream({ toolCount: Number(a ?? 1), port: Number(b ?? 0) });
+    process.stdout.write(`READY ${up.url}\n`);
+    return;
+  }
+  if (what === 'raw-echo-upstream') {
+    const up = await startRawEchoUpstream({ toolCount: Number(a ?? 1), port: Number(b ?? 0) });
     process.stdout.write(`READY ${up.url}\n`);
     return;
   }

@@ -36,4 +36,20 @@ describe('event envelopes', () => {
     );
     assert.throws(() => parseEnvelope(ToolCallAudited, env), /envelope says registry.server-changed v1/);
   });
+
+  it('checks the producer\'s envelope inputs by the rules consumers parse with', () => {
+    const payload = { serverId: 's1', change: 'created', kind: 'okta', displayName: 'Okta', toolPrefix: 'okta', credentialMode: 'per_user', paused: false, revision: 1 } as const;
+    const bad: [Parameters<typeof createEnvelope>[2], RegExp][] = [
+      [{ tenantId: 'acme', eventId: 'not-a-uuid' }, /eventId/],
+      [{ tenantId: '' }, /tenantId/],
+      [{ tenantId: 'x'.repeat(64) }, /tenantId/],
+      [{ tenantId: 'acme', key: 'k'.repeat(513) }, /key/],
+    ];
+    for (const [meta, issue] of bad) {
+      assert.throws(() => createEnvelope(ServerChanged, payload, meta), (err: unknown) => err instanceof InvalidEventError && issue.test(err.message));
+    }
+    // What a producer accepts, a consumer parses.
+    const ok = createEnvelope(ServerChanged, payload, { tenantId: 'x'.repeat(63), key: 'k'.repeat(512), eventId: '3b0d9f39-4a7a-4a7e-9a3c-1b2c3d4e5f60', traceparent: '00-' + 'a'.repeat(32) + '-' + 'b'.repeat(16) + '-01' });
+    assert.deepEqual(parseEnvelope(ServerChanged, JSON.parse(JSON.stringify(ok))), ok);
+  });
 });

@@ -100,9 +100,24 @@ export function createEnvelope<S extends z.ZodType>(
     payload: parsed.data,
   };
   if (meta.traceparent) envelope.traceparent = meta.traceparent;
-  const check = envelopeSchema.safeParse(envelope);
-  if (!check.success) throw new InvalidEventError(def.type, describeIssues(check.error));
+  // The envelope is built here from the definition and a validated payload: only the caller's
+  // inputs need checking, with the rules of `envelopeSchema` (cheaper than parsing the whole
+  // envelope again, on the gateway's hot path twice per tool call).
+  const issues = envelopeInputIssues(envelope, meta.eventId !== undefined);
+  if (issues.length) throw new InvalidEventError(def.type, issues);
   return envelope;
+}
+
+/** zod's UUID rule (`z.uuid()`), so producers accept exactly what consumers' `envelopeSchema` does. */
+const UUID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+
+function envelopeInputIssues(e: EventEnvelope, callerEventId: boolean): string[] {
+  const issues: string[] = [];
+  if (callerEventId && !UUID.test(e.eventId)) issues.push('eventId: must be a UUID');
+  if (typeof e.tenantId !== 'string' || e.tenantId.length < 1 || e.tenantId.length > 63) issues.push('tenantId: must be 1–63 characters');
+  if (typeof e.key !== 'string' || e.key.length < 1 || e.key.length > 512) issues.push('key: must be 1–512 characters');
+  if (e.traceparent !== undefined && typeof e.traceparent !== 'string') issues.push('traceparent: must be a string');
+  return issues;
 }
 
 /** Parses a received message (already JSON-decoded) against the definition. */
