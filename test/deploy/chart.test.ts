@@ -390,11 +390,12 @@ describe('traffic', () => {
     assert.deepEqual([...callees(np.get('okta-mcp')!.egress)], []);
     // Backing services and the outside world, by port (production values: Kafka 9096, Redis 6380).
     const ports = (c: string) => egressPorts(np.get(c)!.egress);
+    // The gateway calls remote MCP servers over HTTPS; it keeps no state in Redis or PostgreSQL.
     assert.ok(
-      ports('gateway').has(6380) &&
+      !ports('gateway').has(6380) &&
         ports('gateway').has(9096) &&
         !ports('gateway').has(5432) &&
-        !ports('gateway').has(443),
+        ports('gateway').has(443),
     );
     assert.ok(ports('auth').has(5432) && ports('auth').has(6380) && ports('auth').has(443));
     assert.ok(

@@ -33,7 +33,8 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   module: GatewayModule,
   features: [],
-  needs: { database: false, cache: true },
+  // Stateless: no sessions, no shared cache (credentials are cached in-process in front of auth).
+  needs: { database: false, cache: false },
   defaultPort: 8080,
   // /mcp is served by the MCP SDK's own handler, mounted ahead of Nest's body parser (the SDK reads the body itself).
   configureHttp: (app) => {

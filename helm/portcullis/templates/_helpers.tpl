@@ -37,7 +37,7 @@ and backing services a component gets (least privilege: only auth sees the KEKs,
 database owners see DATABASE_URL, ...). "migrate" is the migration Job (needs of auth, governance, audit).
 */}}
 {{- define "portcullis.componentNeeds" -}}
-gateway: [kafka, redis]
+gateway: [kafka]
 auth: [kafka, redis, database, keks, idp]
 governance: [kafka, database]
 discovery: [kafka, database]

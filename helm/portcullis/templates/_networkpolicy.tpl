@@ -3,7 +3,7 @@ Who calls whom over HTTP, and who reaches the outside world over HTTPS. Together
 componentNeeds (Kafka, Redis, PostgreSQL) this is the whole traffic matrix of DESIGN.md.
 */}}
 {{- define "portcullis.componentFlows" -}}
-gateway: { calls: [auth, okta-mcp], externalHttps: false }
+gateway: { calls: [auth, okta-mcp], externalHttps: true }
 auth: { calls: [], externalHttps: true }
 governance: { calls: [auth], externalHttps: false }
 discovery: { calls: [auth, okta-mcp], externalHttps: true }

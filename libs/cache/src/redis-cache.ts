@@ -18,10 +18,12 @@ export class RedisCache implements Cache {
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
   private readonly prefix: string;
+  private connectedOnce = false;
 
   constructor(private readonly opts: RedisCacheOptions) {
     this.prefix = opts.keyPrefix ?? 'portcullis:';
     this.client = new Redis(opts.url, this.connectionOptions());
+    this.client.once('ready', () => (this.connectedOnce = true));
     // Connection errors surface through commands (as CacheUnavailableError); the event is noise.
     this.client.on('error', () => undefined);
   }
@@ -38,10 +40,15 @@ export class RedisCache implements Cache {
     };
   }
 
-  /** Waits briefly for the first connection (commands are not queued while disconnected). */
+  /**
+   * Waits briefly for the FIRST connection (commands are not queued while disconnected). Once
+   * connected, a lost connection fails commands at once while ioredis reconnects in the background:
+   * callers fall back (e.g. to the database) instead of paying the wait on every command of an outage.
+   */
   private async ready(): Promise<void> {
     if (this.client.status === 'ready') return;
     if (this.client.status === 'end') throw new Error('connection closed');
+    if (this.connectedOnce) throw new Error(`connection lost, reconnecting (status ${this.client.status})`);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.client.off('ready', onReady);

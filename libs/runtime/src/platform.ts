@@ -34,6 +34,8 @@ export async function buildDistributedPlatform(opts: {
   features: PersistenceFeature[];
   migrate: boolean;
   logger?: Logger;
+  /** Whether the service uses the shared cache; without it REDIS_URL is ignored (and not a readiness dependency). */
+  cache?: boolean;
 }): Promise<Platform> {
   const { config, service } = opts;
   const logger = opts.logger ?? createLogger(service, config.LOG_LEVEL);
@@ -62,10 +64,9 @@ export async function buildDistributedPlatform(opts: {
   const bus = new InstrumentedEventBus(kafka, metrics, service);
   health.register('kafka', () => kafka.healthy());
 
-  const cache: Cache = config.REDIS_URL
-    ? new RedisCache({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX })
-    : new MemoryCache();
-  if (config.REDIS_URL) health.register('redis', () => cache.ping());
+  const redisUrl = opts.cache === false ? undefined : config.REDIS_URL;
+  const cache: Cache = redisUrl ? new RedisCache({ url: redisUrl, keyPrefix: config.REDIS_KEY_PREFIX }) : new MemoryCache();
+  if (redisUrl) health.register('redis', () => cache.ping());
 
   let dataSource: DataSource | undefined;
   if (opts.features.length) {

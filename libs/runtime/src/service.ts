@@ -83,12 +83,12 @@ export async function runService(def: ServiceDefinition, argv: string[], env: En
       env,
     );
     if (argv[0] === 'migrate') {
-      const platform = await buildDistributedPlatform({ service: def.name, config, features: def.features, migrate: true, logger });
+      const platform = await buildDistributedPlatform({ service: def.name, config, features: def.features, migrate: true, logger, cache: def.needs.cache });
       logger.info({ features: def.features.map((f) => f.schema) }, 'migrations applied');
       await closePlatform(platform);
       return undefined;
     }
-    const platform = await buildDistributedPlatform({ service: def.name, config, features: def.features, migrate: true, logger });
+    const platform = await buildDistributedPlatform({ service: def.name, config, features: def.features, migrate: true, logger, cache: def.needs.cache });
     platform.metrics.up.set({ service: def.name }, 1);
     const app = await createServiceApp({ platform, env, modules: [def.module], services: [def], label: def.name });
     await app.listen(PORT, config.HOST);
