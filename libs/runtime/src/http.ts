@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { Logger, Metrics } from '@portcullis/observability';
 import type { NextFunction, Request, Response } from 'express';
@@ -49,4 +50,35 @@ export class PinoNestLogger implements LoggerService {
   verbose(message: unknown, context?: string) {
     this.logger.trace({ context }, String(message));
   }
+}
+
+export type BodyRead = { ok: true; text: string } | { ok: false; tooLarge: true; bytes: number };
+
+/**
+ * Reads a request body as UTF-8, refusing once it passes `limit` bytes without buffering the rest
+ * (the remainder is drained): chunked bodies carry no Content-Length to check up front.
+ */
+export function readBoundedBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.resume();
+        resolve({ ok: false, tooLarge: true, bytes: size });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') });
+    });
+    req.on('error', (err) => {
+      if (!done) reject(err);
+    });
+  });
 }

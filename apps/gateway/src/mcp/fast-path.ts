@@ -14,32 +14,6 @@ export type FastRequest =
   | { id: string | number; method: 'tools/list' }
   | { id: string | number; method: 'tools/call'; name: string; args: Record<string, unknown> };
 
-export type BodyRead = { ok: true; text: string } | { ok: false; tooLarge: true; bytes: number };
-
-/** Reads the request body, refusing (without buffering the rest) once it passes `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        req.resume();
-        resolve({ ok: false, tooLarge: true, bytes: size });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) resolve({ ok: true, text: Buffer.concat(chunks, size).toString('utf8') });
-    });
-    req.on('error', reject);
-  });
-}
-
 const LEGACY_REVISIONS = new Set(SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026'));
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

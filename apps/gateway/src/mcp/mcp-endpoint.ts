@@ -3,13 +3,13 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { createMcpHandler, isJsonContentType, ProtocolError } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { childTraceparent } from '@portcullis/observability';
-import { PLATFORM, type Platform } from '@portcullis/runtime';
+import { PLATFORM, type Platform, readBoundedBody } from '@portcullis/runtime';
 import type { NextFunction, Request, Response } from 'express';
 import { ClientTokenVerifier, type TokenRejection } from '../auth/client-token.verifier';
 import { ToolCallService } from '../calls/tool-call.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { PolicyStore } from '../policy/policy-store.service';
-import { fastPathRequest, type FastRequest, readBody, writeError, writeResult } from './fast-path';
+import { fastPathRequest, type FastRequest, writeError, writeResult } from './fast-path';
 import { answerToolCall, gatewayServerFactory, type GatewayRequestInfo } from './gateway-mcp-server';
 import { ToolListing } from './tool-listing';
 
@@ -98,7 +98,7 @@ export class McpEndpoint implements OnModuleDestroy {
       }
       // Read and parse the body once: the fast path answers tools/call and tools/list from 2025-era
       // clients itself; everything else goes to the SDK with the parsed body.
-      const read = await readBody(node, MAX_BODY_BYTES);
+      const read = await readBoundedBody(node, MAX_BODY_BYTES);
       if (!read.ok) {
         res.status(413).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit; send a smaller request.` } });
         return;

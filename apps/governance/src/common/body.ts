@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBoundedBody } from '@portcullis/runtime';
 import { PROBLEM_CONTENT_TYPE, type ProblemBody, problemType } from './problem';
 
 /** The admin API's route prefixes (governance's share of /api/v1). */
@@ -88,57 +89,42 @@ export function adminBodyReader(maxBytes: number) {
       );
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        req.resume();
-        sendProblem(
-          res,
-          413,
-          'payload-too-large',
-          'Payload too large',
-          `The request body exceeds ${maxBytes} bytes, the admin API's limit per request. Split the change into smaller requests.`,
-          path,
-        );
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', (err) => {
-      if (done) return;
-      done = true;
-      next(err);
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') {
-        req.body = undefined;
-        req._body = true;
+    readBoundedBody(req, maxBytes).then(
+      (read) => {
+        if (!read.ok) {
+          sendProblem(
+            res,
+            413,
+            'payload-too-large',
+            'Payload too large',
+            `The request body exceeds ${maxBytes} bytes, the admin API's limit per request. Split the change into smaller requests.`,
+            path,
+          );
+          return;
+        }
+        if (read.text.trim() === '') {
+          req.body = undefined;
+          req._body = true;
+          next();
+          return;
+        }
+        try {
+          req.body = JSON.parse(read.text);
+          req._body = true;
+        } catch (err) {
+          sendProblem(
+            res,
+            400,
+            'malformed-json',
+            'Malformed JSON',
+            `The request body is not valid JSON: ${(err as Error).message}.`,
+            path,
+          );
+          return;
+        }
         next();
-        return;
-      }
-      try {
-        req.body = JSON.parse(text);
-        req._body = true;
-      } catch (err) {
-        sendProblem(
-          res,
-          400,
-          'malformed-json',
-          'Malformed JSON',
-          `The request body is not valid JSON: ${(err as Error).message}.`,
-          path,
-        );
-        return;
-      }
-      next();
-    });
+      },
+      (err: unknown) => next(err),
+    );
   };
 }
