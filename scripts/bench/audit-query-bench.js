@@ -1,23 +1,46 @@
 #!/usr/bin/env node
-// Audit query latency on a large store.
+// Audit query latency through the real HTTP API on a large store, plus a large NDJSON export.
 //
 //   npm run build && eval "$(bash scripts/services.sh env)"
-//   node scripts/bench/audit-query-bench.js [--rows 1000000] [--days 90] [--users 5000] [--runs 300] [--keep] [--db URL]
+//   node scripts/bench/audit-query-bench.js [--rows 1000000] [--days 90] [--users 5000] [--runs 200]
+//        [--export-rows 1000000] [--load-jobs 2] [--keep] [--db URL] [--out FILE]
+//   npm run bench -- audit-query --rows 10000000          (the same, after build + services)
 //
-// The full run is --rows 10000000 (≈ 15–30 min to load on a 2-vCPU machine, ~7.5 GB; the 1 M default
-// loads in 1–2 minutes). Loads synthetic records straight into the partitioned audit.events table of
-// a fresh database (INSERT … SELECT generate_series, 1 M rows per statement, spread uniformly over
-// --days days and over monthly partitions; 3 tenants with 80/10/10 % of rows; --users users, 40 tools,
-// 20 clients), ANALYZEs, then times the queries the API runs (the repository's `find`, i.e. the same
-// SQL as GET /api/v1/audit/events), each --runs times with random parameters, and prints p50/p95/p99.
-// The synthetic rows carry placeholder hashes: this measures reads, not chain verification.
+// 1. Load (skipped when the database already holds --rows): synthetic records generated server-side
+//    (INSERT … SELECT generate_series, 1 M rows per statement, --load-jobs statements at a time) into
+//    the real partitioned audit.events of a fresh database (monthly partitions), with the table's
+//    primary key and indexes dropped for the load and rebuilt afterwards (sorted index builds instead
+//    of 6 random index inserts per row), then ANALYZE. Rows are in time order over --days days (as
+//    ingest writes them), 3 tenants (80/10/10 %), --users users, 40 tools, 20 clients; tool calls come
+//    as intent + outcome pairs; 5 % admin actions, ~7 % denied. Nothing is computed per row in JS.
+//    Synthetic rows carry placeholder hashes and are not in the event-id ledger: this measures reads,
+//    not chain verification (`verify` would report them broken) nor GET /events/:eventId.
+// 2. Starts the real audit service (node dist/apps/audit/src/main.js, tenant "acme" = 80 % of the
+//    rows) with a stand-in for auth's introspection, and times GET /api/v1/audit/events over HTTP
+//    (keep-alive, one client, full body received) for the common filters, each --runs times with
+//    random users / tools / windows, and deep keyset pages (following nextCursor). p50/p95/p99.
+// 3. EXPLAIN (ANALYZE, BUFFERS) of the API's SQL (the repository's own `findSql`) for the main
+//    filters: index used, partitions pruned; written to bench-results/audit-explain-<rows>.txt.
+// 4. Exports --export-rows records (GET /api/v1/audit/export, NDJSON) while sampling the service's
+//    resident memory (/proc) and V8 heap (/metrics): rows/s, first byte, peak RSS and heap growth.
+//
+// Prints human lines, then one JSON line with every figure (also written to --out if given).
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
+const { spawn } = require('node:child_process');
 
-const DIST = path.resolve(__dirname, '../../dist');
-const { freshDatabase } = require(`${DIST}/libs/testing/src`);
+const ROOT = path.resolve(__dirname, '../..');
+const DIST = path.join(ROOT, 'dist');
+const { freshDatabase, serviceEnvironment, uniqueTopicPrefix } = require(`${DIST}/libs/testing/src`);
 const { openDataSource } = require(`${DIST}/libs/persistence/src`);
 const { auditPersistence, AuditStore } = require(`${DIST}/apps/audit/src`);
+const { findSql } = require(`${DIST}/apps/audit/src/store/audit-record.repository`);
+const { freePort } = require(`${DIST}/apps/audit/src/testing/throwaway`);
+const { startIntrospectionStub, TEST_SECRET, ADMIN_TOKEN } = require(
+  `${DIST}/apps/audit/src/testing/harness`,
+);
+const { deleteTopicsWithPrefix } = require('./bench-topics');
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,151 +51,439 @@ function arg(name, def) {
 const ROWS = Number(arg('rows', 1_000_000));
 const DAYS = Number(arg('days', 90));
 const USERS = Number(arg('users', 5000));
-const RUNS = Number(arg('runs', 300));
+const RUNS = Number(arg('runs', 200));
+const EXPORT_ROWS = Number(arg('export-rows', 1_000_000));
+const LOAD_JOBS = Number(arg('load-jobs', 2));
 const KEEP = arg('keep', false) === true;
 const DB_URL = arg('db', undefined);
+const OUT = arg('out', undefined);
 const DAY = 86_400_000;
+const TENANT = 'acme';
+const CHUNK = 1_000_000;
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rand = (n) => Math.floor(Math.random() * n);
-function pct(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const stats = (times) => {
+  const s = [...times].sort((a, b) => a - b);
+  return {
+    n: s.length,
+    p50: +pct(s, 50).toFixed(2),
+    p95: +pct(s, 95).toFixed(2),
+    p99: +pct(s, 99).toFixed(2),
+    max: +s[s.length - 1].toFixed(2),
+  };
+};
+const secs = (t0) => +((Date.now() - t0) / 1000).toFixed(1);
+
+/** One chunk of synthetic rows [from, to] (1-based, global numbering), generated by PostgreSQL. */
+const LOAD_SQL = `
+  INSERT INTO audit.events (tenant_id, seq, occurred_at, recorded_at, event_id, event_type, event_version, kind, call_id,
+    phase, outcome, user_id, user_email, client_id, client_name, client_type, server_id, tool, classification,
+    denial_reason, latency_ms, protocol_version, arguments, result_summary, verbosity, action, actor_type,
+    resource_type, resource_id, summary, prev_hash, hash)
+  SELECT CASE WHEN c % 10 < 8 THEN 'acme' WHEN c % 10 = 8 THEN 'globex' ELSE 'initech' END,
+         g, ts, ts + interval '40 milliseconds', gen_random_uuid(),
+         CASE WHEN admin THEN 'audit.admin-action' ELSE 'audit.tool-call' END, 1,
+         CASE WHEN admin THEN 'admin' ELSE 'tool_call' END,
+         CASE WHEN admin THEN NULL ELSE 'call-' || c END,
+         CASE WHEN admin THEN NULL WHEN intent THEN 'intent' ELSE 'outcome' END,
+         CASE WHEN admin THEN NULL WHEN intent THEN 'intent' WHEN c % 13 = 0 THEN 'denied'
+              WHEN c % 29 = 0 THEN 'allowed_error' ELSE 'allowed_success' END,
+         'user-' || u, 'user' || u || '@example.com', 'client-' || (c % 20), 'Client ' || (c % 20), 'personal', 'okta',
+         'okta_tool_' || (c % 40), 'read',
+         CASE WHEN NOT admin AND NOT intent AND c % 13 = 0 THEN 'tool not in your access profile' END,
+         CASE WHEN intent THEN NULL ELSE (c % 500)::float8 END, '2025-11-25',
+         jsonb_build_object('search', '<string:' || (20 + c % 30) || '>', 'limit', '<number>'),
+         CASE WHEN admin OR intent THEN NULL ELSE 'returned ' || (c % 200) || ' users' END, 'standard',
+         CASE WHEN admin THEN 'tool.approved' END, CASE WHEN admin THEN 'user' END,
+         CASE WHEN admin THEN 'tool' END, CASE WHEN admin THEN 'tool-' || (c % 40) END,
+         CASE WHEN admin THEN 'approved tool ' || (c % 40) END,
+         '\\x00'::bytea, '\\x00'::bytea
+    FROM (SELECT g, c, g % 20 = 0 AS admin, g % 2 = 0 AS intent, (c * 2654435761) % $5::bigint AS u,
+                 $1::timestamptz + ((g - 1) * $2::float8 + random() * $2::float8) * interval '1 millisecond' AS ts
+            FROM (SELECT g, g / 2 AS c FROM generate_series($3::bigint, $4::bigint) g) n) s`;
+
+async function load(ds, start) {
+  const [{ n: existing }] = await ds.query(`SELECT count(*)::bigint AS n FROM audit.events`);
+  const have = Number(existing);
+  if (have >= ROWS) return { loaded: 0, have };
+  const t0 = Date.now();
+  // The table's own primary key and index definitions, to rebuild exactly what the migrations made.
+  const indexes = await ds.query(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def, con.conname AS constraint_name,
+            pg_get_constraintdef(con.oid) AS constraint_def
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+      WHERE i.indrelid = 'audit.events'::regclass ORDER BY c.relname`,
+  );
+  for (const ix of indexes) {
+    if (ix.constraint_name) await ds.query(`ALTER TABLE audit.events DROP CONSTRAINT ${ix.constraint_name}`);
+    else await ds.query(`DROP INDEX audit.${ix.name}`);
+  }
+  console.log(
+    `load: ${indexes.length} indexes dropped for the load; generating ${(ROWS - have).toLocaleString('en')} rows…`,
+  );
+  const stepMs = (DAYS * DAY) / ROWS;
+  const chunks = [];
+  for (let from = have + 1; from <= ROWS; from += CHUNK)
+    chunks.push([from, Math.min(ROWS, from + CHUNK - 1)]);
+  const session = `SET jit = off; SET synchronous_commit = off;`;
+  await Promise.all(
+    Array.from({ length: Math.max(1, LOAD_JOBS) }, async () => {
+      const runner = ds.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.query(session);
+        for (let c = chunks.shift(); c; c = chunks.shift()) {
+          const c0 = Date.now();
+          await runner.query(LOAD_SQL, [start.toISOString(), stepMs, c[0], c[1], USERS]);
+          console.log(`  rows ${c[0].toLocaleString('en')}–${c[1].toLocaleString('en')} in ${secs(c0)} s`);
+        }
+      } finally {
+        await runner.release();
+      }
+    }),
+  );
+  const dataS = secs(t0);
+  const i0 = Date.now();
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SET maintenance_work_mem = '512MB'; SET max_parallel_maintenance_workers = 2;`);
+    for (const ix of indexes) {
+      const x0 = Date.now();
+      await runner.query(
+        ix.constraint_name
+          ? `ALTER TABLE audit.events ADD CONSTRAINT ${ix.constraint_name} ${ix.constraint_def}`
+          : // The parent's definition reads "ON ONLY audit.events": built here on every partition too.
+            ix.def.replace(' ON ONLY ', ' ON '),
+      );
+      console.log(`  index ${ix.name} built in ${secs(x0)} s`);
+    }
+    await runner.query(`ANALYZE audit.events`);
+  } finally {
+    await runner.release();
+  }
+  const indexS = secs(i0);
+  console.log(
+    `load: ${(ROWS - have).toLocaleString('en')} rows in ${secs(t0)} s (rows ${dataS} s, indexes + ANALYZE ${indexS} s)`,
+  );
+  return { loaded: ROWS - have, have, loadSeconds: secs(t0), rowsSeconds: dataS, indexSeconds: indexS };
+}
+
+function startService(env) {
+  const child = spawn(process.execPath, [path.join(DIST, 'apps/audit/src/main.js')], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out = (out + d).slice(-20000)));
+  child.stderr.on('data', (d) => (out = (out + d).slice(-20000)));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const ready = (async () => {
+    for (const t0 = Date.now(); Date.now() - t0 < 120_000; ) {
+      if (child.exitCode !== null)
+        throw new Error(`audit exited with ${child.exitCode}:\n${out.slice(-3000)}`);
+      const ok = await fetch(`http://127.0.0.1:${env.PORT}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return;
+      await Promise.race([sleep(100), exited]);
+    }
+    throw new Error(`audit not ready in 120 s:\n${out.slice(-3000)}`);
+  })();
+  return {
+    child,
+    ready,
+    stop: () =>
+      new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
+  };
+}
+
+function memoryOf(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+async function heapUsedMb(base) {
+  const text = await fetch(`${base}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const m = /^portcullis_nodejs_heap_size_used_bytes\s+(\S+)/m.exec(text);
+  return m ? Number(m[1]) / 1048576 : undefined;
 }
 
 (async () => {
+  const envs = serviceEnvironment();
   const db = DB_URL ? { url: DB_URL, drop: async () => undefined } : await freshDatabase();
   const ds = await openDataSource(
-    { url: db.url, features: [auditPersistence], poolSize: 2, migrationsSchema: 'audit' },
+    { url: db.url, features: [auditPersistence], poolSize: 3, migrationsSchema: 'audit' },
     { migrate: true },
   );
   const store = new AuditStore(ds, { partitionInterval: 'month' });
   const now = new Date();
   const start = new Date(now.getTime() - DAYS * DAY);
+  const result = { rows: ROWS, days: DAYS, users: USERS, runs: RUNS, tenant: TENANT };
+  let svc;
+  let stub;
+  const topicPrefix = uniqueTopicPrefix();
   try {
-    const [{ n: existing }] = await ds.query(`SELECT count(*) AS n FROM audit.events`);
-    if (Number(existing) < ROWS) {
-      await store.partitions.ensureCovering(
-        Array.from(
-          { length: Math.ceil(DAYS / 28) + 2 },
-          (_, i) => new Date(start.getTime() + i * 28 * DAY),
-        ).concat([now]),
-      );
-      const t0 = Date.now();
-      const CHUNK = 1_000_000;
-      for (let from = Number(existing) + 1; from <= ROWS; from += CHUNK) {
-        const to = Math.min(ROWS, from + CHUNK - 1);
-        const c0 = Date.now();
-        await ds.query(
-          `INSERT INTO audit.events (tenant_id, seq, occurred_at, recorded_at, event_id, event_type, event_version, kind, call_id, phase,
-             outcome, user_id, user_email, client_id, client_name, client_type, server_id, tool, classification, denial_reason,
-             latency_ms, protocol_version, arguments, result_summary, verbosity, action, actor_type, resource_type, resource_id, summary,
-             prev_hash, hash)
-           SELECT CASE WHEN g % 10 < 8 THEN 'acme' WHEN g % 10 = 8 THEN 'globex' ELSE 'initech' END,
-                  g, ts, ts + interval '50 milliseconds', gen_random_uuid(),
-                  CASE WHEN g % 20 = 0 THEN 'audit.admin-action' ELSE 'audit.tool-call' END, 1,
-                  CASE WHEN g % 20 = 0 THEN 'admin' ELSE 'tool_call' END,
-                  CASE WHEN g % 20 = 0 THEN NULL ELSE 'call-' || (g / 2) END,
-                  CASE WHEN g % 20 = 0 THEN NULL WHEN g % 2 = 0 THEN 'intent' ELSE 'outcome' END,
-                  CASE WHEN g % 20 = 0 THEN NULL WHEN g % 2 = 0 THEN 'intent' WHEN g % 13 = 0 THEN 'denied' WHEN g % 29 = 0 THEN 'allowed_error' ELSE 'allowed_success' END,
-                  'user-' || u, 'user' || u || '@example.com', 'client-' || (g % 20), 'Client ' || (g % 20), 'personal', 'okta',
-                  'okta_tool_' || (g % 40), 'read',
-                  CASE WHEN g % 13 = 0 AND g % 2 = 1 THEN 'tool not in your access profile' END,
-                  (g % 500)::float8, '2025-11-25',
-                  jsonb_build_object('search', 'profile.lastName eq "Smith' || g || '"', 'limit', 200),
-                  'returned ' || (g % 200) || ' users', 'standard',
-                  CASE WHEN g % 20 = 0 THEN 'tool.approved' END, CASE WHEN g % 20 = 0 THEN 'user' END,
-                  CASE WHEN g % 20 = 0 THEN 'tool' END, CASE WHEN g % 20 = 0 THEN 'tool-' || (g % 40) END,
-                  CASE WHEN g % 20 = 0 THEN 'approved tool ' || (g % 40) END,
-                  '\\x00'::bytea, '\\x00'::bytea
-             FROM (SELECT g, $1::timestamptz + (random() * $2) * interval '1 millisecond' AS ts, (random() * $3)::int AS u
-                     FROM generate_series($4::bigint, $5::bigint) g) s`,
-          [start.toISOString(), DAYS * DAY, USERS - 1, from, to],
-        );
-        console.log(
-          `  loaded ${to.toLocaleString('en')} rows (${((Date.now() - c0) / 1000).toFixed(1)} s for this chunk)`,
-        );
-      }
-      await ds.query(`ANALYZE audit.events`);
-      console.log(`loaded ${ROWS.toLocaleString('en')} rows in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const [{ size }] = await ds.query(
-      `SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) AS size FROM pg_inherits WHERE inhparent = 'audit.events'::regclass`,
+    await store.partitions.ensureCovering(
+      Array.from(
+        { length: Math.ceil(DAYS / 28) + 2 },
+        (_, i) => new Date(start.getTime() + i * 28 * DAY),
+      ).concat([now]),
     );
-    console.log(`audit.events: ${ROWS.toLocaleString('en')} rows, ${size} with indexes`);
+    Object.assign(result, await load(ds, start));
+    const [size] = await ds.query(
+      `SELECT sum(pg_relation_size(inhrelid)) AS heap, sum(pg_indexes_size(inhrelid)) AS idx, sum(pg_total_relation_size(inhrelid)) AS total
+         FROM pg_inherits WHERE inhparent = 'audit.events'::regclass`,
+    );
+    const [{ n: tenantRows }] = await ds.query(
+      `SELECT count(*)::bigint AS n FROM audit.events WHERE tenant_id = $1`,
+      [TENANT],
+    );
+    const gb = (b) => +(Number(b) / 1024 ** 3).toFixed(2);
+    result.disk = { tableGb: gb(size.heap), indexesGb: gb(size.idx), totalGb: gb(size.total) };
+    result.tenantRows = Number(tenantRows);
+    console.log(
+      `audit.events: ${ROWS.toLocaleString('en')} rows (${result.tenantRows.toLocaleString('en')} in tenant ${TENANT}), ${result.disk.tableGb} GB table + ${result.disk.indexesGb} GB indexes`,
+    );
 
+    // ---- the service, over HTTP
+    stub = await startIntrospectionStub(TEST_SECRET);
+    const port = await freePort();
+    svc = startService({
+      PORTCULLIS_MODE: 'distributed',
+      PORTCULLIS_TENANT_ID: TENANT,
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: envs.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: topicPrefix,
+      AUTH_INTERNAL_URL: stub.url,
+      INTERNAL_SERVICE_SECRET: TEST_SECRET,
+      AUDIT_MAINTENANCE_INTERVAL_MINUTES: '0',
+    });
+    await svc.ready;
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const get = async (query) => {
+      const t = process.hrtime.bigint();
+      const res = await fetch(`${base}/api/v1/audit/events?${new URLSearchParams(query)}`, { headers });
+      const text = await res.text();
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (res.status !== 200)
+        throw new Error(`GET events ${JSON.stringify(query)} → ${res.status}: ${text.slice(0, 500)}`);
+      return { ms, body: JSON.parse(text) };
+    };
     const span = (days) => {
       const to = new Date(start.getTime() + days * DAY + Math.random() * (DAYS - days) * DAY);
-      return { from: new Date(to.getTime() - days * DAY), to };
+      return { from: new Date(to.getTime() - days * DAY).toISOString(), to: to.toISOString() };
     };
-    const base = { tenantId: 'acme', view: 'records', order: 'desc', limit: 100 };
+    const user = () => `user-${rand(USERS)}`;
     const scenarios = {
-      'user + 7-day range (first page)': () => ({ ...base, user: `user-${rand(USERS)}`, ...span(7) }),
-      'user + 30-day range, calls view': () => ({
-        ...base,
-        view: 'calls',
-        user: `user-${rand(USERS)}`,
-        ...span(30),
-      }),
-      'user email + 7-day range': () => ({ ...base, user: `user${rand(USERS)}@example.com`, ...span(7) }),
-      'tool + 1-day range': () => ({ ...base, tool: `okta_tool_${rand(40)}`, ...span(1) }),
-      'outcome=denied + 7-day range': () => ({ ...base, outcome: 'denied', ...span(7) }),
-      'newest page, no filter (calls view)': () => ({ ...base, view: 'calls' }),
-      'free text q (0.5% match) + 1-day range': () => ({
-        ...base,
-        q: `returned ${rand(200)} users`,
-        ...span(1),
-      }),
-      'free text q (no match) + 1-day range': () => ({
-        ...base,
-        q: `no-such-text-${rand(ROWS)}`,
-        ...span(1),
-      }),
+      'user + 7 days (calls view, the default)': () => ({ user: user(), ...span(7) }),
+      'user + 7 days, view=records': () => ({ user: user(), view: 'records', ...span(7) }),
+      'user + 30 days': () => ({ user: user(), ...span(30) }),
+      'user email + 7 days': () => ({ user: `user${rand(USERS)}@example.com`, ...span(7) }),
+      'tool + 1 day': () => ({ tool: `okta_tool_${rand(40)}`, ...span(1) }),
+      'outcome=denied + 7 days': () => ({ outcome: 'denied', ...span(7) }),
+      'type=admin + 30 days': () => ({ type: 'admin', ...span(30) }),
+      'newest page, no filter': () => ({}),
+      'free text q (0.5 % match) + 1 day': () => ({ q: `returned ${rand(200)} users`, ...span(1) }),
     };
-    const results = {};
+    for (let i = 0; i < 20; i++) await get(scenarios['user + 7 days (calls view, the default)']()); // warm-up
+    result.http = {};
     for (const [name, make] of Object.entries(scenarios)) {
       const times = [];
       let rows = 0;
-      for (let i = 0; i < RUNS; i++) {
-        const q = make();
-        const t = process.hrtime.bigint();
-        const page = await store.records.find(q);
-        times.push(Number(process.hrtime.bigint() - t) / 1e6);
-        rows += page.length;
+      const runs = name.startsWith('free text') ? Math.max(10, Math.round(RUNS / 5)) : RUNS;
+      for (let i = 0; i < runs; i++) {
+        const { ms, body } = await get(make());
+        times.push(ms);
+        rows += body.data.length;
       }
-      times.sort((a, b) => a - b);
-      results[name] = {
-        p50: +pct(times, 50).toFixed(2),
-        p95: +pct(times, 95).toFixed(2),
-        p99: +pct(times, 99).toFixed(2),
-        avgRows: Math.round(rows / RUNS),
-      };
+      result.http[name] = { ...stats(times), avgRows: Math.round(rows / runs) };
+      const s = result.http[name];
       console.log(
-        `${name.padEnd(40)} p50 ${results[name].p50.toFixed(2).padStart(8)} ms   p95 ${results[name].p95.toFixed(2).padStart(8)} ms   p99 ${results[name].p99.toFixed(2).padStart(8)} ms   (${results[name].avgRows} rows/page)`,
+        `${name.padEnd(42)} p50 ${String(s.p50).padStart(8)} ms  p95 ${String(s.p95).padStart(8)} ms  p99 ${String(s.p99).padStart(8)} ms  (${s.avgRows} rows/page)`,
       );
     }
-    // Keyset pagination: 20 consecutive pages (50 rows each) of one tool's 30 days.
-    const pageTimes = [];
-    for (let i = 0; i < Math.max(10, RUNS / 20); i++) {
-      let q = { ...base, tool: `okta_tool_${rand(40)}`, ...span(30), limit: 50 };
-      for (let p = 0; p < 20; p++) {
-        const t = process.hrtime.bigint();
-        const page = await store.records.find(q);
-        pageTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
-        if (page.length < 50) break;
-        const last = page[page.length - 1];
-        q = { ...q, after: { ts: last.occurredAt, seq: last.seq } };
+    // Deep keyset pages: follow nextCursor 50 pages (100 rows each) into one tool's 30 days, and 30
+    // pages into one user's whole history (newest first).
+    const deep = async (label, make, pages, reps) => {
+      const all = [];
+      const last10 = [];
+      let reached = 0;
+      for (let r = 0; r < reps; r++) {
+        let q = make();
+        for (let p = 1; p <= pages; p++) {
+          const { ms, body } = await get(q);
+          all.push(ms);
+          if (p > pages - 10) last10.push(ms);
+          reached = Math.max(reached, p);
+          if (!body.nextCursor) break;
+          q = { ...q, cursor: body.nextCursor };
+        }
       }
-    }
-    pageTimes.sort((a, b) => a - b);
-    results['tool + 30 days, pages 1..20 via cursor'] = {
-      p50: +pct(pageTimes, 50).toFixed(2),
-      p95: +pct(pageTimes, 95).toFixed(2),
-      p99: +pct(pageTimes, 99).toFixed(2),
+      result.http[label] = {
+        ...stats(all),
+        lastTenPages: stats(last10.length ? last10 : all),
+        deepestPage: reached,
+      };
+      const s = result.http[label];
+      console.log(
+        `${label.padEnd(42)} p50 ${String(s.p50).padStart(8)} ms  p95 ${String(s.p95).padStart(8)} ms  p99 ${String(s.p99).padStart(8)} ms  (pages ${pages - 9}–${pages}: p50 ${s.lastTenPages.p50}, p99 ${s.lastTenPages.p99})`,
+      );
     };
-    console.log(
-      `${'tool + 30 days, pages 1..20 via cursor'.padEnd(40)} p50 ${pct(pageTimes, 50).toFixed(2).padStart(8)} ms   p95 ${pct(pageTimes, 95).toFixed(2).padStart(8)} ms   p99 ${pct(pageTimes, 99).toFixed(2).padStart(8)} ms`,
+    await deep(
+      'tool + 30 days, pages 1–50 via cursor',
+      () => ({ tool: `okta_tool_${rand(40)}`, ...span(30) }),
+      50,
+      Math.max(4, Math.round(RUNS / 25)),
     );
-    console.log(JSON.stringify({ rows: ROWS, days: DAYS, users: USERS, runs: RUNS, size, results }));
+    await deep(
+      'user, all time, pages 1–30 via cursor',
+      () => ({ user: user(), view: 'records', limit: '20' }),
+      30,
+      Math.max(4, Math.round(RUNS / 25)),
+    );
+
+    // ---- EXPLAIN of the API's SQL
+    const explainQuery = (over) => ({
+      tenantId: TENANT,
+      notBefore: new Date(Date.now() - 365 * DAY),
+      view: 'calls',
+      order: 'desc',
+      inflightCutoff: new Date(Date.now() - 300_000),
+      limit: 101,
+      ...over,
+    });
+    const w = (days) => {
+      const s = span(days);
+      return { from: new Date(s.from), to: new Date(s.to) };
+    };
+    const explains = {
+      'user + 7 days (calls view)': explainQuery({ user: user(), ...w(7) }),
+      'user + 7 days, view=records': explainQuery({ user: user(), view: 'records', ...w(7) }),
+      'user email + 7 days': explainQuery({ user: `user${rand(USERS)}@example.com`, ...w(7) }),
+      'tool + 1 day': explainQuery({ tool: `okta_tool_${rand(40)}`, ...w(1) }),
+      'outcome=denied + 7 days': explainQuery({ outcome: 'denied', ...w(7) }),
+      'newest page, no filter': explainQuery({}),
+    };
+    let explainText = '';
+    result.explain = {};
+    for (const [name, q] of Object.entries(explains)) {
+      const { sql, params } = findSql(q);
+      const plan = (await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params))
+        .map((r) => r['QUERY PLAN'])
+        .join('\n');
+      explainText += `==== ${name}\n${sql}\n-- params: ${JSON.stringify(params)}\n${plan}\n\n`;
+      // Partition indexes are named after their partition: keep what names the parent index's columns.
+      const indexes = [
+        ...new Set(
+          [...plan.matchAll(/(?:using|Index Scan on) (\w+)/gi)].map((m) =>
+            m[1].replace(/^events_[0-9_]*?_(?=[a-z])/, ''),
+          ),
+        ),
+      ];
+      const partitionsScanned = new Set(
+        [...plan.matchAll(/ on (events_\d{8}_\d{8})(?!\w)/g)].map((m) => m[1]),
+      ).size;
+      // Rows read by sequential scans of partitions (empty or never-executed ones read nothing).
+      let seqScanRows = 0;
+      const lines = plan.split('\n');
+      lines.forEach((line, i) => {
+        const m = /Seq Scan on events_\S+ .*actual time=\S+ rows=(\d+) loops=(\d+)/.exec(line);
+        if (!m) return;
+        const removed =
+          /Rows Removed by Filter: (\d+)/.exec(lines[i + 2] ?? '') ??
+          /Rows Removed by Filter: (\d+)/.exec(lines[i + 1] ?? '');
+        seqScanRows += (Number(m[1]) + Number(removed?.[1] ?? 0)) * Number(m[2]);
+      });
+      const hashedSubplan = /hashed SubPlan/.test(plan);
+      const execMs = Number(/Execution Time: ([\d.]+)/.exec(plan)?.[1]);
+      result.explain[name] = { executionMs: execMs, indexes, partitionsScanned, seqScanRows, hashedSubplan };
+      console.log(
+        `explain ${name.padEnd(30)} ${execMs} ms, ${partitionsScanned} partition(s), ${seqScanRows} rows by seq scan${hashedSubplan ? ', HASHED SUBPLAN' : ''}, indexes: ${indexes.join(', ')}`,
+      );
+    }
+    const explainFile = path.join(ROOT, 'bench-results', `audit-explain-${ROWS}.txt`);
+    fs.mkdirSync(path.dirname(explainFile), { recursive: true });
+    fs.writeFileSync(explainFile, explainText);
+    console.log(`plans written to ${path.relative(ROOT, explainFile)}`);
+
+    // ---- a large NDJSON export with memory sampling
+    if (EXPORT_ROWS > 0) {
+      const pid = svc.child.pid;
+      const before = { ...memoryOf(pid), heapMb: await heapUsedMb(base) };
+      let peakRss = before.rssMb ?? 0;
+      let peakHeap = before.heapMb ?? 0;
+      let sampling = true;
+      const sampler = (async () => {
+        let i = 0;
+        while (sampling) {
+          const m = memoryOf(pid);
+          if (m) peakRss = Math.max(peakRss, m.rssMb);
+          if (i++ % 5 === 0) {
+            const h = await heapUsedMb(base);
+            if (h !== undefined) peakHeap = Math.max(peakHeap, h);
+          }
+          await sleep(100);
+        }
+      })();
+      const params = new URLSearchParams({
+        format: 'ndjson',
+        limit: String(EXPORT_ROWS),
+        from: start.toISOString(),
+      });
+      const t0 = Date.now();
+      const res = await fetch(`${base}/api/v1/audit/export?${params}`, { headers });
+      if (res.status !== 200) throw new Error(`export → ${res.status}: ${await res.text()}`);
+      let firstByteMs;
+      let bytes = 0;
+      let lines = 0;
+      for await (const chunk of res.body) {
+        firstByteMs ??= Date.now() - t0;
+        bytes += chunk.length;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      }
+      const s = (Date.now() - t0) / 1000;
+      sampling = false;
+      await sampler;
+      result.export = {
+        rows: lines,
+        seconds: +s.toFixed(1),
+        rowsPerSec: Math.round(lines / s),
+        mb: +(bytes / 1048576).toFixed(0),
+        firstByteMs,
+        rssBeforeMb: +(before.rssMb ?? NaN).toFixed(0),
+        rssPeakMb: +peakRss.toFixed(0),
+        heapBeforeMb: +(before.heapMb ?? NaN).toFixed(1),
+        heapPeakMb: +peakHeap.toFixed(1),
+      };
+      console.log(
+        `export: ${lines.toLocaleString('en')} NDJSON rows (${result.export.mb} MB) in ${result.export.seconds} s = ${result.export.rowsPerSec.toLocaleString('en')} rows/s, first byte ${firstByteMs} ms; RSS ${result.export.rssBeforeMb} → peak ${result.export.rssPeakMb} MB, heap used ${result.export.heapBeforeMb} → peak ${result.export.heapPeakMb} MB`,
+      );
+    }
+    console.log(JSON.stringify(result));
+    if (OUT) fs.writeFileSync(OUT, JSON.stringify(result, null, 2) + '\n');
   } finally {
+    await svc?.stop();
+    await stub?.close();
+    await deleteTopicsWithPrefix(envs.kafkaBrokers, topicPrefix).catch((err) =>
+      console.error(`topics not deleted: ${err.message}`),
+    );
     await ds.destroy();
     if (!KEEP) await db.drop();
     else console.log(`kept database ${db.url}`);

@@ -88,7 +88,15 @@ export const auditConfigSchema = z.object({
   AUDIT_PARTITIONS_AHEAD: z.coerce.number().int().min(1).max(90).default(2),
   /** How often partition upkeep and retention run (minutes; 0 = only on start and via `main.js maintain`). */
   AUDIT_MAINTENANCE_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
-  AUDIT_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Events per ingest transaction (one COPY per tenant per batch). */
+  AUDIT_INGEST_BATCH_SIZE: z.coerce.number().int().min(1).max(20_000).default(2000),
+  /** Kafka bytes fetched per partition per request: bounds how many events one fetch hands to ingest. */
+  AUDIT_INGEST_FETCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(64 * 1024 * 1024)
+    .default(2 * 1024 * 1024),
   /** An intent with no outcome is "in_flight" for this long, then "unknown". */
   AUDIT_INFLIGHT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Rows read per keyset batch while streaming an export. */
@@ -108,6 +116,7 @@ export interface AuditConfig {
   partitionsAhead: number;
   maintenanceIntervalMinutes: number;
   ingestBatchSize: number;
+  ingestFetchBytes: number;
   inflightTimeoutSeconds: number;
   exportBatchSize: number;
 }
@@ -138,6 +147,7 @@ export function loadAuditConfig(env: Env): AuditConfig {
     partitionsAhead: c.AUDIT_PARTITIONS_AHEAD,
     maintenanceIntervalMinutes: c.AUDIT_MAINTENANCE_INTERVAL_MINUTES,
     ingestBatchSize: c.AUDIT_INGEST_BATCH_SIZE,
+    ingestFetchBytes: c.AUDIT_INGEST_FETCH_BYTES,
     inflightTimeoutSeconds: c.AUDIT_INFLIGHT_TIMEOUT_SECONDS,
     exportBatchSize: c.AUDIT_EXPORT_BATCH_SIZE,
   };

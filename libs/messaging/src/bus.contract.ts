@@ -69,6 +69,23 @@ export function eventBusContract(name: string, makeBus: () => Promise<EventBus &
       await subB.close();
     });
 
+    it('batch subscriptions hand over every event in batches of at most maxBatchSize, whatever the fetch size', async () => {
+      const batches: number[] = [];
+      const seen = new Set<string>();
+      const sub = await bus.subscribeBatch(
+        ContractPing,
+        { group: 'contract-batch', fromBeginning: true, maxBatchSize: 7, maxBytesPerPartition: 64 * 1024 },
+        async (envs) => {
+          batches.push(envs.length);
+          for (const e of envs) seen.add(e.eventId);
+        },
+      );
+      const published = await bus.publishMany(ContractPing, Array.from({ length: 50 }, (_, i) => ({ payload: ping(`batch-${i % 5}`, i), opts: { tenantId: 't1' } })));
+      await waitFor(() => published.every((e) => seen.has(e.eventId)), 'the batch subscriber to see 50 events');
+      assert.ok(batches.every((n) => n >= 1 && n <= 7), `batch sizes ${batches.join(',')}`);
+      await sub.close();
+    });
+
     it('shares work between members of one group (each event handled once by the group)', async () => {
       const handled: string[] = [];
       const m1 = await bus.subscribe(ContractPing, { group: 'contract-shared', fromBeginning: true }, async (e) => {

@@ -36,6 +36,18 @@ export interface SubscribeOptions {
   retryDelayMs?: number;
 }
 
+/** Options of `subscribeBatch`, beyond the group and retry options. */
+export interface BatchSubscribeOptions extends SubscribeOptions {
+  /** Most events per handler call. Default 500. */
+  maxBatchSize?: number;
+  /**
+   * Kafka: the most bytes fetched per partition per request (kafkajs `maxBytesPerPartition`, default
+   * 1 MiB), which bounds how many events one fetch can hand over (then split by `maxBatchSize`).
+   * Ignored by the in-process bus.
+   */
+  maxBytesPerPartition?: number;
+}
+
 export interface DeadLetter {
   topic: string;
   reason: string;
@@ -67,7 +79,7 @@ export interface EventBus {
   /** Batch consumption: the positions are committed only after the handler resolves for the batch. */
   subscribeBatch<S extends z.ZodType>(
     def: EventDefinition<S>,
-    opts: SubscribeOptions & { maxBatchSize?: number },
+    opts: BatchSubscribeOptions,
     handler: BatchHandler<z.output<S>>,
   ): Promise<Subscription>;
   /** Dead-letter topic subscription, for operators and tests. */

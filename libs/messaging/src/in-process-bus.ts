@@ -3,6 +3,7 @@ import { createEnvelope, deadLetterTopic, type EventDefinition } from '@portcull
 import type { z } from 'zod';
 import {
   type BatchHandler,
+  type BatchSubscribeOptions,
   type DeadLetter,
   type EventBus,
   type EventHandler,
@@ -98,7 +99,7 @@ export class InProcessEventBus implements EventBus {
 
   async subscribeBatch<S extends z.ZodType>(
     def: EventDefinition<S>,
-    opts: SubscribeOptions & { maxBatchSize?: number },
+    opts: BatchSubscribeOptions,
     handler: BatchHandler<z.output<S>>,
   ): Promise<Subscription> {
     const deliver = async (messages: StoredMessage[]) => {

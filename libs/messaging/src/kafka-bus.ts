@@ -15,6 +15,7 @@ import {
 import type { z } from 'zod';
 import {
   type BatchHandler,
+  type BatchSubscribeOptions,
   BusUnavailableError,
   type DeadLetter,
   type EventBus,
@@ -197,16 +198,18 @@ export class KafkaEventBus implements EventBus {
 
   async subscribeBatch<S extends z.ZodType>(
     def: EventDefinition<S>,
-    opts: SubscribeOptions & { maxBatchSize?: number },
+    opts: BatchSubscribeOptions,
     handler: BatchHandler<z.output<S>>,
   ): Promise<Subscription> {
     const topic = this.topic(def);
     const maxBatch = opts.maxBatchSize ?? 500;
-    return this.consume(topic, opts, async (messages) => {
-      const { valid, invalid } = decodeMessages(def, messages, (m) => m.value?.toString('utf8') ?? 'null');
-      for (const { message, reason } of invalid) await this.deadLetter(topic, message, reason, 0);
-      for (let i = 0; i < valid.length; i += maxBatch) {
-        const chunk = valid.slice(i, i + maxBatch);
+    return this.consume(topic, opts, opts.maxBytesPerPartition, async (messages) => {
+      // Decoded chunk by chunk, so only the chunk being handled is held as envelopes (a large fetch
+      // holds thousands of messages).
+      for (let i = 0; i < messages.length; i += maxBatch) {
+        const { valid: chunk, invalid } = decodeMessages(def, messages.slice(i, i + maxBatch), (m) => m.value?.toString('utf8') ?? 'null');
+        for (const { message, reason } of invalid) await this.deadLetter(topic, message, reason, 0);
+        if (chunk.length === 0) continue;
         const failed = await withBoundedRetries(() => handler(chunk.map((c) => c.envelope)), opts.maxAttempts ?? 5, opts.retryDelayMs ?? 100);
         if (failed) {
           for (const { message } of chunk) await this.deadLetter(topic, message, failed.reason, failed.attempts);
@@ -217,7 +220,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async subscribeDeadLetters(def: EventDefinition, opts: SubscribeOptions, handler: (dl: DeadLetter) => Promise<void>) {
-    return this.consume(deadLetterTopic(this.topic(def)), opts, async (messages) => {
+    return this.consume(deadLetterTopic(this.topic(def)), opts, undefined, async (messages) => {
       for (const m of messages) {
         const h = (k: string) => m.headers?.[k]?.toString();
         const dl: DeadLetter = {
@@ -259,6 +262,7 @@ export class KafkaEventBus implements EventBus {
   private async consume(
     topic: string,
     opts: SubscribeOptions,
+    maxBytesPerPartition: number | undefined,
     process: (messages: KafkaMessage[]) => Promise<void>,
   ): Promise<Subscription> {
     await this.start();
@@ -273,6 +277,7 @@ export class KafkaEventBus implements EventBus {
       heartbeatInterval: 1000,
       rebalanceTimeout: 10000,
       maxWaitTimeInMs: 100,
+      ...(maxBytesPerPartition ? { maxBytesPerPartition, maxBytes: Math.max(10 * 1024 * 1024, 3 * maxBytesPerPartition) } : {}),
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     this.consumers.add(consumer);

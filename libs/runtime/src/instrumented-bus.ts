@@ -1,5 +1,5 @@
 import type { EventDefinition } from '@portcullis/contracts';
-import type { BatchHandler, DeadLetter, EventBus, EventHandler, PublishOptions, SubscribeOptions } from '@portcullis/messaging';
+import type { BatchHandler, BatchSubscribeOptions, DeadLetter, EventBus, EventHandler, PublishOptions, SubscribeOptions } from '@portcullis/messaging';
 import type { Metrics } from '@portcullis/observability';
 import type { z } from 'zod';
 
@@ -39,7 +39,7 @@ export class InstrumentedEventBus implements EventBus {
 
   subscribeBatch<S extends z.ZodType>(
     def: EventDefinition<S>,
-    opts: SubscribeOptions & { maxBatchSize?: number },
+    opts: BatchSubscribeOptions,
     handler: BatchHandler<z.output<S>>,
   ) {
     const labels = { service: this.service, topic: def.topic, group: opts.group };

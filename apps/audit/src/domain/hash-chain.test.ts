@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { canonicalJson } from '@portcullis/crypto';
 import { type ChainAnchor, type ChainSource, verifyChain } from './chain-verifier';
 import {
   appendToChain,
   canonicalContent,
   canonicalContentReference,
+  canonicalValue,
   chainHash,
   genesisHash,
   recordHash,
@@ -127,6 +129,36 @@ describe('hash chain', () => {
     assert.equal(canonicalContent(odd), canonicalContentReference(odd));
     assert.equal(canonicalContent(a!), canonicalContentReference(a!));
     assert.match(canonicalContent(a!), /^\{"action":null,"actorType":null,"arguments":\{"n":1,"q":"a"\},/);
+  });
+
+  it('the field-by-field canonical form equals the reference for every field and value kind', () => {
+    const values: unknown[] = [
+      null,
+      '',
+      'plain',
+      'quote " backslash \\ newline \n tab \t',
+      'é ü 中文 😀 \u2028',
+      0,
+      -1.25,
+      1e21,
+      { b: 1, a: [1, 'x', null, { d: true, c: false }], '': 'empty key' },
+      [],
+      {},
+    ];
+    const base = chain(1)[0]!;
+    const fields = Object.keys(base).filter((k) => k !== 'prevHash' && k !== 'hash');
+    for (const field of fields) {
+      for (const v of values) {
+        // seq and recordedAt are assigned by the chain (a number, a canonical time): scalars only.
+        if ((field === 'seq' || field === 'recordedAt') && v !== null && typeof v === 'object') continue;
+        const r = { ...base, [field]: v } as ChainedRow;
+        assert.equal(canonicalContent(r), canonicalContentReference(r), `${field} = ${JSON.stringify(v)}`);
+      }
+    }
+    assert.equal(
+      canonicalValue({ z: 1, A: 2, é: 3, a: { y: undefined, x: [undefined] } }),
+      canonicalJson({ z: 1, A: 2, é: 3, a: { y: undefined, x: [undefined] } }),
+    );
   });
 
   it('continues from an existing head', () => {

@@ -60,12 +60,6 @@ const CONTENT_FIELDS: Record<string, (r: ContentRow) => unknown> = {
   summary: (r) => r.summary,
   details: (r) => r.details ?? null,
 };
-const SORTED_FIELDS = Object.keys(CONTENT_FIELDS)
-  .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  .map((k) => [JSON.stringify(k) + ':', CONTENT_FIELDS[k]!] as const);
-
-/** Fields only known when a record is placed on the chain (under the tenant's lock). */
-const CHAIN_ASSIGNED = new Set(['"recordedAt":', '"seq":']);
 
 /**
  * The canonical content split around the chain-assigned fields: everything that does not depend on
@@ -81,21 +75,80 @@ export interface ContentParts {
   rest: string;
 }
 
-export function contentParts(r: Omit<ContentRow, 'seq' | 'recordedAt'>): ContentParts {
-  const segments: string[] = [];
-  let out = '{';
-  for (let i = 0; i < SORTED_FIELDS.length; i++) {
-    const [key, get] = SORTED_FIELDS[i]!;
-    out += (i ? ',' : '') + key;
-    if (CHAIN_ASSIGNED.has(key)) {
-      segments.push(out);
-      out = '';
-      continue;
-    }
-    const v = get(r as ContentRow);
-    out += v !== null && typeof v === 'object' ? canonicalJson(v) : (JSON.stringify(v) ?? 'null');
+/** JSON text of one value, objects with sorted keys (the same text as `canonicalJson`, without its temporaries). */
+export function canonicalValue(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + canonicalValue(v[i]);
+    return s + ']';
   }
-  return { beforeRecordedAt: segments[0]!, beforeSeq: segments[1]!, rest: out + '}' };
+  const o = v as Record<string, unknown>;
+  // Default sort = UTF-16 code unit order, the same order as canonicalJson's `<` comparison.
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    s += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalValue(x);
+    first = false;
+  }
+  return s + '}';
+}
+
+const j = canonicalValue;
+
+/**
+ * The canonical content around the chain-assigned fields, written out field by field in sorted key
+ * order (the hot path of ingest and verification; `canonicalContentReference` is the generic
+ * definition and the tests hold the two equal, so a field added to CONTENT_FIELDS and not here fails).
+ */
+// prettier-ignore
+export function contentParts(r: Omit<ContentRow, 'seq' | 'recordedAt'>): ContentParts {
+  return {
+    beforeRecordedAt:
+      '{"action":' + j(r.action) +
+      ',"actorType":' + j(r.actorType) +
+      ',"arguments":' + j(r.arguments ?? null) +
+      ',"callId":' + j(r.callId) +
+      ',"classification":' + j(r.classification) +
+      ',"clientId":' + j(r.clientId) +
+      ',"clientName":' + j(r.clientName) +
+      ',"clientType":' + j(r.clientType) +
+      ',"credentialMode":' + j(r.credentialMode) +
+      ',"denialReason":' + j(r.denialReason) +
+      ',"details":' + j(r.details ?? null) +
+      ',"errorMessage":' + j(r.errorMessage) +
+      ',"eventId":' + j(r.eventId) +
+      ',"eventType":' + j(r.eventType) +
+      ',"eventVersion":' + j(r.eventVersion) +
+      ',"kind":' + j(r.kind) +
+      ',"latencyMs":' + j(r.latencyMs) +
+      ',"occurredAt":' + j(r.occurredAt) +
+      ',"occurredAtClaimed":' + j(r.occurredAtClaimed) +
+      ',"outcome":' + j(r.outcome) +
+      ',"phase":' + j(r.phase) +
+      ',"protocolVersion":' + j(r.protocolVersion) +
+      ',"recordedAt":',
+    beforeSeq:
+      ',"resourceId":' + j(r.resourceId) +
+      ',"resourceType":' + j(r.resourceType) +
+      ',"resultSummary":' + j(r.resultSummary) +
+      ',"seq":',
+    rest:
+      ',"serverId":' + j(r.serverId) +
+      ',"summary":' + j(r.summary) +
+      ',"tenantId":' + j(r.tenantId) +
+      ',"tool":' + j(r.tool) +
+      ',"traceId":' + j(r.traceId) +
+      ',"upstreamIdentity":' + j(r.upstreamIdentity) +
+      ',"userEmail":' + j(r.userEmail) +
+      ',"userId":' + j(r.userId) +
+      ',"v":' + CHAIN_FORMAT_VERSION +
+      ',"verbosity":' + j(r.verbosity) +
+      '}',
+  };
 }
 
 export function assembleContent(parts: ContentParts, recordedAt: string, seq: number): string {
@@ -118,8 +171,30 @@ export function chainHash(prevHashHex: string, content: string): string {
   return createHash('sha256').update(Buffer.from(prevHashHex, 'hex')).update(content, 'utf8').digest('hex');
 }
 
+function chainHashBytes(prev: Buffer, content: string): Buffer {
+  return createHash('sha256').update(prev).update(content, 'utf8').digest();
+}
+
 export function recordHash(r: Omit<ChainedRow, 'hash'>): string {
   return chainHash(r.prevHash, canonicalContent(r));
+}
+
+/**
+ * The hashes (hex) of records placed in the given order after `head`, all recorded at `recordedAt`:
+ * record i gets seq head.seq + 1 + i and prev_hash `i ? hashes[i - 1] : head.hash`.
+ */
+export function chainHashes(
+  parts: readonly ContentParts[],
+  head: { seq: number; hash: string },
+  recordedAt: string,
+): string[] {
+  let prev: Buffer = Buffer.from(head.hash, 'hex');
+  const out: string[] = new Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    prev = chainHashBytes(prev, assembleContent(parts[i]!, recordedAt, head.seq + 1 + i));
+    out[i] = prev.toString('hex');
+  }
+  return out;
 }
 
 /** Places rows (in the given order) after `head` on the chain; `parts` may be precomputed (contentParts). */
@@ -129,17 +204,12 @@ export function appendToChain(
   recordedAt: string,
   parts: readonly ContentParts[] = rows.map(contentParts),
 ): ChainedRow[] {
-  let seq = head.seq;
-  let prev = head.hash;
-  return rows.map((row, i) => {
-    const chained = Object.assign({}, row, {
-      seq: ++seq,
-      recordedAt,
-      prevHash: prev,
-      hash: '',
-    }) as ChainedRow;
-    chained.hash = chainHash(prev, assembleContent(parts[i]!, recordedAt, seq));
-    prev = chained.hash;
-    return chained;
-  });
+  const hashes = chainHashes(parts, head, recordedAt);
+  return rows.map((row, i) => ({
+    ...row,
+    seq: head.seq + 1 + i,
+    recordedAt,
+    prevHash: i ? hashes[i - 1]! : head.hash,
+    hash: hashes[i]!,
+  }));
 }

@@ -136,6 +136,10 @@ const CLIENT_RESOURCES = new Set(['client', 'ai_client', 'ai-client', 'oauth_cli
  * Pure (the ingest time is passed in), so the same event always maps to the same content.
  */
 export function toAuditRow(env: EventEnvelope, policy: IngestPolicy, now: Date): AuditRow {
+  // Stored and hashed as is (it names the chain), so it is refused rather than cleaned.
+  if (cleanString(env.tenantId) !== env.tenantId) {
+    throw new Error(`The tenant id of event ${env.eventId} holds a NUL or an unpaired surrogate`);
+  }
   const claimed = Date.parse(env.occurredAt);
   const plausible =
     Number.isFinite(claimed) && claimed >= EARLIEST && claimed <= now.getTime() + MAX_AHEAD_MS;

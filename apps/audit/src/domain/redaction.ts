@@ -32,9 +32,25 @@ const SECRET_KEY_PARTS = [
 ];
 const SECRET_KEY_EXACT = new Set(['pwd', 'pass', 'pin', 'otp', 'auth', 'credential']);
 
-export function isSecretKey(key: string): boolean {
+function classifyKey(key: string): boolean {
   const k = key.toLowerCase().replace(/[^a-z0-9]/g, '');
   return SECRET_KEY_EXACT.has(k) || SECRET_KEY_PARTS.some((p) => k.includes(p));
+}
+
+/** Key names repeat across events: verdicts on short ones are remembered (bounded, cleared when full). */
+const keyVerdicts = new Map<string, boolean>();
+const KEY_VERDICTS_MAX = 10_000;
+const KEY_VERDICT_MAX_LENGTH = 100;
+
+export function isSecretKey(key: string): boolean {
+  if (key.length > KEY_VERDICT_MAX_LENGTH) return classifyKey(key);
+  let secret = keyVerdicts.get(key);
+  if (secret === undefined) {
+    secret = classifyKey(key);
+    if (keyVerdicts.size >= KEY_VERDICTS_MAX) keyVerdicts.clear();
+    keyVerdicts.set(key, secret);
+  }
+  return secret;
 }
 
 const VALUE_PATTERNS: [RegExp, string][] = [
@@ -47,7 +63,14 @@ const VALUE_PATTERNS: [RegExp, string][] = [
   ],
 ];
 
+/**
+ * A text none of VALUE_PATTERNS can match contains none of these (each pattern needs one of them,
+ * case-insensitively): most texts skip the four replacements after one scan.
+ */
+const MAY_HOLD_SECRET = /BEGIN|bearer|basic|ssws|token|eyJ|passw|pwd|secret|api_?key/i;
+
 export function redactText(s: string): string {
+  if (!MAY_HOLD_SECRET.test(s)) return s;
   let out = s;
   for (const [re, replacement] of VALUE_PATTERNS) out = out.replace(re, replacement);
   return out;
@@ -111,11 +134,12 @@ export function createRedactor(extraPaths: readonly string[]): Redactor {
     if (typeof value === 'string') return text ? redactText(value) : value;
     if (Array.isArray(value)) return value.map((v) => walk(v, states, keyRules, text));
     if (value === null || typeof value !== 'object') return value;
+    const o = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const k of Object.keys(o)) {
       const next = states.length ? advance(states, k) : states;
       if (complete(next) || (keyRules && isSecretKey(k))) setOwn(out, k, REDACTED);
-      else setOwn(out, k, walk(v, next, keyRules, text));
+      else setOwn(out, k, walk(o[k], next, keyRules, text));
     }
     return out;
   };

@@ -7,8 +7,11 @@
 
 const NUL = /\u0000/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Any character either rule could touch: most strings have none, and skip both replacements. */
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 
 export function cleanString(s: string): string {
+  if (!SUSPECT.test(s)) return s;
   return s.replace(NUL, '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
@@ -25,8 +28,10 @@ export function cleanJson(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : cleanJson(v)));
   if (typeof value === 'object') {
+    const o = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const k of Object.keys(o)) {
+      const v = o[k];
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
       setOwn(out, cleanString(k), cleanJson(v));
     }

@@ -58,6 +58,7 @@ export class AuditIngestService implements OnApplicationBootstrap, OnModuleDestr
             group: AUDIT_CONSUMER_GROUP,
             fromBeginning: true,
             maxBatchSize: this.cfg.ingestBatchSize,
+            maxBytesPerPartition: this.cfg.ingestFetchBytes,
             maxAttempts: 5,
             retryDelayMs: 200,
           },
@@ -81,7 +82,23 @@ export class AuditIngestService implements OnApplicationBootstrap, OnModuleDestr
   /** Stores one batch durably; resolves only once it is committed (or was already stored). */
   async handle(envelopes: EventEnvelope[]): Promise<void> {
     const now = new Date();
-    const rows = envelopes.map((e) => toAuditRow(e, this.policy, now));
+    // An event that cannot be mapped must not keep its batch-mates out: store the others, then fail
+    // (the bus retries the batch — a no-op for the stored events — and dead-letters it).
+    const rows: AuditRow[] = [];
+    let unmappable: unknown;
+    for (const e of envelopes) {
+      try {
+        rows.push(toAuditRow(e, this.policy, now));
+      } catch (err) {
+        unmappable ??= err;
+        this.platform.logger.error({ err, eventId: e.eventId, type: e.type }, 'audit event cannot be stored');
+      }
+    }
+    if (rows.length) await this.storeRows(rows);
+    if (unmappable) throw unmappable;
+  }
+
+  private async storeRows(rows: AuditRow[]): Promise<void> {
     try {
       await this.appendDurably(rows);
     } catch (err) {

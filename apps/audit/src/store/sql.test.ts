@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { AuditRow } from '../domain/record';
 import {
+  COPY_SQL,
+  copyLine,
+  copyStatic,
   INSERT_COLUMNS,
   INSERT_SQL,
   isDatabaseUnavailable,
@@ -57,5 +61,40 @@ describe('store sql helpers', () => {
   it('inserts every column through jsonb_to_recordset', () => {
     for (const [c] of INSERT_COLUMNS) assert.ok(INSERT_SQL.includes(`r.${c}`), c);
     assert.match(INSERT_SQL, /decode\(r\.hash, 'hex'\)/);
+  });
+
+  it('copies every column once, the chain-assigned ones last', () => {
+    const cols = /\(([^)]*)\) FROM STDIN$/.exec(COPY_SQL)![1]!.split(', ');
+    assert.deepEqual([...cols].sort(), INSERT_COLUMNS.map(([c]) => c).sort());
+    assert.deepEqual(cols.slice(-4), ['seq', 'recorded_at', 'prev_hash', 'hash']);
+  });
+
+  it('writes COPY text: escapes, NULL as \\N, JSON, hashes as bytea hex', () => {
+    // Every other field absent: written as NULL.
+    const r = {
+      tenantId: 'acme',
+      eventId: '00000000-0000-4000-8000-000000000001',
+      eventType: 'audit.tool-call',
+      eventVersion: 1,
+      kind: 'tool_call',
+      occurredAt: '2025-06-01T00:00:00.123000Z',
+      tool: 'a\tb\nc\rd\\e \\N',
+      latencyMs: 0.30000000000000004,
+      arguments: { q: 'x\ty', back: '\\' },
+    } as unknown as AuditRow;
+    const text = copyStatic(r);
+    assert.ok(text.endsWith('\t'));
+    const fields = text.slice(0, -1).split('\t');
+    const cols = /\(([^)]*)\) FROM STDIN$/.exec(COPY_SQL)![1]!.split(', ');
+    const at = (c: string) => fields[cols.indexOf(c)];
+    assert.equal(fields.length, cols.length - 4);
+    assert.equal(at('tool'), 'a\\tb\\nc\\rd\\\\e \\\\N');
+    assert.equal(at('user_id'), '\\N');
+    assert.equal(at('latency_ms'), '0.30000000000000004');
+    assert.equal(at('arguments'), '{"q":"x\\\\ty","back":"\\\\\\\\"}');
+    assert.equal(
+      copyLine(text, 7, '2025-06-01T00:00:01.000000Z', 'ab', 'cd'),
+      `${text}7\t2025-06-01T00:00:01.000000Z\t\\\\xab\t\\\\xcd\n`,
+    );
   });
 });

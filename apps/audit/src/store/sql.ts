@@ -1,4 +1,4 @@
-import type { AuditKind, ChainedRow } from '../domain/record';
+import type { AuditKind, AuditRow, ChainedRow } from '../domain/record';
 import { sqlCanonicalTime } from '../domain/time';
 
 /** Column list shared by every read of audit.events (alias `e`). */
@@ -57,7 +57,10 @@ export function mapRecord(r: RawRecord): ChainedRow {
   };
 }
 
-/** Columns written by ingest, with their SQL types for jsonb_to_recordset. */
+/**
+ * Columns written by ingest, with their SQL types for jsonb_to_recordset (the embedded database's
+ * insert path; on PostgreSQL ingest uses COPY, below, with the same columns).
+ */
 export const INSERT_COLUMNS: readonly [column: string, type: string, get: (r: ChainedRow) => unknown][] = [
   ['tenant_id', 'text', (r) => r.tenantId],
   ['seq', 'bigint', (r) => r.seq],
@@ -112,6 +115,55 @@ export function insertPayload(rows: ChainedRow[]): string {
       return o;
     }),
   );
+}
+
+/** The columns fixed by the chain position, written last in each COPY line. */
+const CHAIN_COLUMNS = new Set(['seq', 'recorded_at', 'prev_hash', 'hash']);
+
+/** The other columns (known before the tenant's chain is locked), in COPY order. */
+const COPY_STATIC_COLUMNS = INSERT_COLUMNS.filter(([c]) => !CHAIN_COLUMNS.has(c)) as unknown as readonly [
+  column: string,
+  type: string,
+  get: (r: AuditRow) => unknown,
+][];
+
+/** COPY in text format: the static columns, then seq, recorded_at, prev_hash, hash. */
+export const COPY_SQL = `COPY audit.events (${COPY_STATIC_COLUMNS.map(([c]) => c).join(', ')}, seq, recorded_at, prev_hash, hash) FROM STDIN`;
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_SPECIAL_ALL = /[\\\n\r\t]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value as COPY text: backslash, newline, carriage return and tab escaped (NUL never reaches here: sanitize). */
+function copyText(s: string): string {
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIAL_ALL, (c) => COPY_ESCAPES[c]!) : s;
+}
+
+function copyField(v: unknown, type: string): string {
+  if (v === null || v === undefined) return '\\N';
+  if (type === 'jsonb') return copyText(JSON.stringify(v));
+  return typeof v === 'string' ? copyText(v) : String(v);
+}
+
+/**
+ * The COPY text of a row's static columns, with the trailing tab: prepared before the chain lock, so
+ * the critical section only appends the chain columns (`copyLine`).
+ */
+export function copyStatic(r: AuditRow): string {
+  let out = '';
+  for (const [, type, get] of COPY_STATIC_COLUMNS) out += copyField(get(r), type) + '\t';
+  return out;
+}
+
+/** One COPY line: the static text, then seq, recorded_at, prev_hash and hash (hex → bytea). */
+export function copyLine(
+  staticText: string,
+  seq: number,
+  recordedAt: string,
+  prevHash: string,
+  hash: string,
+): string {
+  return `${staticText}${seq}\t${recordedAt}\t\\\\x${prevHash}\t\\\\x${hash}\n`;
 }
 
 /** Escapes LIKE metacharacters so user text is matched literally. */
