@@ -2,8 +2,9 @@
 // Audit ingest throughput: events/s from Kafka into PostgreSQL (idempotent, hash-chained, batched).
 //
 //   npm run build && eval "$(bash scripts/services.sh env)"
-//   node scripts/bench/audit-ingest-bench.js [--events 200000] [--live 100000] [--tenants 1] [--batch 500] [--keep]
-//                                            [--fetch BYTES]    (AUDIT_INGEST_FETCH_BYTES)
+//   node scripts/bench/audit-ingest-bench.js [--events 200000] [--live 100000] [--tenants 1] [--keep]
+//                                            [--batch 2000]     (AUDIT_INGEST_BATCH_SIZE)
+//                                            [--fetch BYTES]    (AUDIT_INGEST_FETCH_BYTES; default: the service's)
 //                                            [--cpu-prof DIR]   (V8 CPU profile of the audit process)
 //                                            [--node-args "--max-semi-space-size=64 …"] (flags for the audit process)
 //                                            [--child-log FILE] (the audit process's output)
@@ -14,7 +15,10 @@
 //      it drains the backlog (the sustained ingest ceiling);
 //   2. live:    publishes --live more events as fast as the producer can while the service consumes, and
 //      measures end-to-end throughput (first publish → last record stored);
-//   3. verifies every tenant's hash chain and reports the verification speed.
+//   3. checks one record per event (no loss, no duplicate), verifies every tenant's hash chain and
+//      reports the verification speed.
+// Also reports, from /proc, the CPU per 1,000 events of the audit process, its PostgreSQL backends and
+// the Kafka broker, the audit process's peak RSS and how busy the machine was; deletes its topics.
 // Events: 90% tool-call outcomes with ~300 bytes of arguments (redacted, standard verbosity), 10% admin
 // actions, spread over --tenants tenants (each tenant is one hash chain: appends to it are serialized).
 // Prints human lines, then one JSON line with every figure.
