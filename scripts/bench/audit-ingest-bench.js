@@ -37,13 +37,8 @@ const { openDataSource } = require(`${DIST}/libs/persistence/src`);
 const { freePort } = require(`${DIST}/apps/audit/src/testing/throwaway`);
 const { auditPersistence, AuditStore } = require(`${DIST}/apps/audit/src`);
 const { deleteTopicsWithPrefix } = require('./bench-topics');
+const { arg } = require('./cli');
 
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = process.argv[i + 1];
-  return v === undefined || v.startsWith('--') ? true : v;
-}
 const EVENTS = Number(arg('events', 200_000));
 const LIVE = Number(arg('live', 100_000));
 const TENANTS = Number(arg('tenants', 1));

@@ -41,13 +41,8 @@ const { startIntrospectionStub, TEST_SECRET, ADMIN_TOKEN } = require(
   `${DIST}/apps/audit/src/testing/harness`,
 );
 const { deleteTopicsWithPrefix } = require('./bench-topics');
+const { arg } = require('./cli');
 
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = process.argv[i + 1];
-  return v === undefined || v.startsWith('--') ? true : v;
-}
 const ROWS = Number(arg('rows', 1_000_000));
 const DAYS = Number(arg('days', 90));
 const USERS = Number(arg('users', 5000));
