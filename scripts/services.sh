@@ -41,7 +41,9 @@ KAFKA_DIR="$SVC_DIR/kafka"
 KAFKA_LIBS="$SVC_DIR/kafka-libs"
 KAFKA_PID="$KAFKA_DIR/kafka.pid"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
-KAFKA_HEAP="${KAFKA_HEAP:--Xmx512m}"
+KAFKA_HEAP="${KAFKA_HEAP:--Xmx1g}"
+# 1 = a broker this script starts gets empty storage (scripts/test.sh sets it: its topics are test data).
+KAFKA_FRESH_STORAGE="${KAFKA_FRESH_STORAGE:-0}"
 
 REDIS_DIR="$SVC_DIR/redis"
 REDIS_PID="$REDIS_DIR/redis.pid"
@@ -723,6 +725,10 @@ kafka_up() {
 
   kafka_ensure_java
   kafka_fetch_libs
+  if [ "$KAFKA_FRESH_STORAGE" = 1 ] && [ -d "$KAFKA_DIR/data" ]; then
+    log "kafka: KAFKA_FRESH_STORAGE=1, starting with empty storage (dropping $(find "$KAFKA_DIR/data" -mindepth 1 -maxdepth 1 -type d | wc -l) partition directories)"
+    rm -rf "$KAFKA_DIR/data"
+  fi
   kafka_write_config
   kafka_format
 

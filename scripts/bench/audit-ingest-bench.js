@@ -36,7 +36,7 @@ const { freshDatabase, uniqueTopicPrefix, serviceEnvironment } = require(`${DIST
 const { openDataSource } = require(`${DIST}/libs/persistence/src`);
 const { freePort } = require(`${DIST}/apps/audit/src/testing/throwaway`);
 const { auditPersistence, AuditStore } = require(`${DIST}/apps/audit/src`);
-const { deleteTopicsWithPrefix } = require('./bench-topics');
+const { deleteTopicsWithPrefix } = require('../lib/kafka-topics');
 const { arg } = require('./cli');
 
 const EVENTS = Number(arg('events', 200_000));

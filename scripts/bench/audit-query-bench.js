@@ -40,7 +40,7 @@ const { freePort } = require(`${DIST}/apps/audit/src/testing/throwaway`);
 const { startIntrospectionStub, TEST_SECRET, ADMIN_TOKEN } = require(
   `${DIST}/apps/audit/src/testing/harness`,
 );
-const { deleteTopicsWithPrefix } = require('./bench-topics');
+const { deleteTopicsWithPrefix } = require('../lib/kafka-topics');
 const { arg } = require('./cli');
 
 const ROWS = Number(arg('rows', 1_000_000));
