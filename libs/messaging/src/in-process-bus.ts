@@ -35,16 +35,27 @@ interface Member {
   closed: boolean;
 }
 
+/** One topic's messages: `messages[i]` has offset `base + i`, so reads and appends are O(1) by offset. */
+interface TopicLog {
+  base: number;
+  messages: StoredMessage[];
+}
+
 /**
  * In-process bus for embedded mode. A log per topic (messages are kept, as Kafka keeps them, so a
  * late group can start from the beginning); each consumer group has a position and delivers
  * sequentially, which preserves order per key. Delivery is at-least-once: the position moves only
  * after the handler resolves or the message is dead-lettered. Compacted topics keep the latest per key.
+ *
+ * Retention (`maxRetained`) only ever drops messages every active group has consumed: a consumer
+ * that falls behind (audit ingest during a burst) finds its backlog intact, however long it is.
  */
 export class InProcessEventBus implements EventBus {
   readonly kind = 'in-process' as const;
-  private readonly logs = new Map<string, StoredMessage[]>();
+  private readonly logs = new Map<string, TopicLog>();
   private readonly groups = new Map<string, GroupState>();
+  /** Consumer groups by topic, so an append wakes only that topic's groups. */
+  private readonly groupsByTopic = new Map<string, Set<GroupState>>();
   private readonly compacted = new Set<string>();
   private closed = false;
 
@@ -63,34 +74,63 @@ export class InProcessEventBus implements EventBus {
     for (const env of envelopes) {
       const headers: Record<string, string> = { 'event-type': env.type, 'event-version': String(env.version) };
       if (env.traceparent) headers['traceparent'] = env.traceparent;
-      this.append(def.topic, env.key, JSON.stringify(env), headers);
+      this.store(def.topic, env.key, JSON.stringify(env), headers);
     }
+    this.wake(def.topic);
     return envelopes;
   }
 
   /** Appends a raw message (used by tests to inject malformed data, and for dead letters). */
   append(topic: string, key: string, value: string, headers: Record<string, string> = {}): void {
-    const log = this.logs.get(topic) ?? [];
-    this.logs.set(topic, log);
-    const offset = log.length ? log[log.length - 1]!.offset + 1 : 0;
-    log.push({ offset, key, value, headers });
-    if (this.compacted.has(topic)) {
-      // Keep only the newest message per key among those every group has consumed.
-      const minPos = Math.min(...[...this.groupsOf(topic)].map((g) => g.position), offset);
-      const latest = new Map<string, number>();
-      for (const m of log) latest.set(m.key, m.offset);
-      this.logs.set(
-        topic,
-        log.filter((m) => m.offset >= minPos || latest.get(m.key) === m.offset),
-      );
-    } else if (this.opts.maxRetained && log.length > this.opts.maxRetained) {
-      log.splice(0, log.length - this.opts.maxRetained);
-    }
-    for (const [name, g] of this.groups) if (name.startsWith(topic + '|')) void this.pump(topic, g);
+    this.store(topic, key, value, headers);
+    this.wake(topic);
   }
 
-  private *groupsOf(topic: string): Iterable<GroupState> {
-    for (const [name, g] of this.groups) if (name.startsWith(topic + '|')) yield g;
+  private logOf(topic: string): TopicLog {
+    let log = this.logs.get(topic);
+    if (!log) this.logs.set(topic, (log = { base: 0, messages: [] }));
+    return log;
+  }
+
+  private store(topic: string, key: string, value: string, headers: Record<string, string>): void {
+    const log = this.logOf(topic);
+    const offset = log.base + log.messages.length;
+    log.messages.push({ offset, key, value, headers });
+    if (this.compacted.has(topic)) this.compact(topic, log);
+    else if (this.opts.maxRetained) this.trim(topic, log, this.opts.maxRetained);
+  }
+
+  /** The lowest position among groups with live members: nothing at or after it may be dropped. */
+  private consumedBy(topic: string, end: number): number {
+    let min = end;
+    for (const g of this.groupsByTopic.get(topic) ?? []) if (g.members.length > 0 && g.position < min) min = g.position;
+    return min;
+  }
+
+  private trim(topic: string, log: TopicLog, maxRetained: number): void {
+    const excess = log.messages.length - maxRetained;
+    // Drop in chunks (a tenth of the retention at a time) so appending stays O(1) amortised.
+    if (excess < Math.max(1, maxRetained / 10)) return;
+    const droppable = Math.min(excess, this.consumedBy(topic, log.base + log.messages.length) - log.base);
+    if (droppable <= 0) return;
+    log.messages.splice(0, droppable);
+    log.base += droppable;
+  }
+
+  /** Keeps only the newest message per key among those every group has consumed. */
+  private compact(topic: string, log: TopicLog): void {
+    const minPos = this.consumedBy(topic, log.base + log.messages.length);
+    const latest = new Map<string, number>();
+    for (const m of log.messages) latest.set(m.key, m.offset);
+    const kept = log.messages.filter((m) => m.offset >= minPos || latest.get(m.key) === m.offset);
+    if (kept.length === log.messages.length) return;
+    // Offsets stay as they were; the log becomes sparse below the slowest group's position.
+    log.messages = kept;
+    log.base = kept.length ? kept[0]!.offset : log.base;
+  }
+
+  private wake(topic: string): void {
+    for (const g of this.groupsByTopic.get(topic) ?? []) void this.pump(topic, g);
   }
 
   async subscribe<S extends z.ZodType>(def: EventDefinition<S>, opts: SubscribeOptions, handler: EventHandler<z.output<S>>) {
@@ -158,11 +198,11 @@ export class InProcessEventBus implements EventBus {
     const groupName = `${topic}|${opts.broadcast ? `${opts.group}-${randomUUID()}` : opts.group}`;
     let group = this.groups.get(groupName);
     if (!group) {
-      const log = this.logs.get(topic) ?? [];
-      const end = log.length ? log[log.length - 1]!.offset + 1 : 0;
-      const start = log.length ? log[0]!.offset : 0;
-      group = { position: opts.fromBeginning ? start : end, members: [], running: false };
+      const log = this.logOf(topic);
+      group = { position: opts.fromBeginning ? log.base : log.base + log.messages.length, members: [], running: false };
       this.groups.set(groupName, group);
+      const ofTopic = this.groupsByTopic.get(topic) ?? new Set<GroupState>();
+      this.groupsByTopic.set(topic, ofTopic.add(group));
     }
     const member: Member = { deliver, maxBatch, closed: false };
     group.members.push(member);
@@ -171,12 +211,23 @@ export class InProcessEventBus implements EventBus {
       close: async () => {
         member.closed = true;
         group!.members = group!.members.filter((m) => m !== member);
-        if (opts.broadcast) this.groups.delete(groupName);
+        if (opts.broadcast) {
+          this.groups.delete(groupName);
+          this.groupsByTopic.get(topic)?.delete(group!);
+        }
       },
     };
   }
 
   private roundRobin = 0;
+
+  /** Up to `max` messages at or after `position` (a position before the retained log starts at its head). */
+  private pending(topic: string, position: number, max: number): StoredMessage[] {
+    const log = this.logOf(topic);
+    if (this.compacted.has(topic)) return log.messages.filter((m) => m.offset >= position).slice(0, max);
+    const from = Math.max(0, position - log.base);
+    return log.messages.slice(from, from + max);
+  }
 
   private async pump(topic: string, group: GroupState): Promise<void> {
     if (group.running) return;
@@ -185,11 +236,9 @@ export class InProcessEventBus implements EventBus {
       for (;;) {
         const members = group.members.filter((m) => !m.closed);
         if (members.length === 0 || this.closed) return;
-        const log = this.logs.get(topic) ?? [];
-        const pending = log.filter((m) => m.offset >= group.position);
-        if (pending.length === 0) return;
         const member = members[this.roundRobin++ % members.length]!;
-        const batch = pending.slice(0, member.maxBatch);
+        const batch = this.pending(topic, group.position, member.maxBatch);
+        if (batch.length === 0) return;
         await member.deliver(batch);
         if (member.closed) return; // closed mid-batch: redeliver to the next member (at-least-once)
         group.position = batch[batch.length - 1]!.offset + 1;
