@@ -238,7 +238,11 @@ describe('gateway tool-call path', () => {
       return { status: res.status, type: res.headers.get('content-type') ?? '', message: JSON.parse(json) as Record<string, unknown> };
     }
     const fastCount = async () => Number(/portcullis_mcp_fast_path_total\{[^}]*method="tools\/call"[^}]*\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+    // /mcp is served ahead of Express; its requests still count in the HTTP RED metrics.
+    const mcpRequests = async () =>
+      [...(await (await fetch(`${url}/metrics`)).text()).matchAll(/^portcullis_http_requests_total\{[^}]*route="\/mcp"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
     const before = await fastCount();
+    const requestsBefore = await mcpRequests();
     const cases: [string, string, string, Record<string, unknown>][] = [
       ['list', token, '2025-06-18', { method: 'tools/list', params: {} }],
       ['call', token, '2025-06-18', { method: 'tools/call', params: { name: 'okta_list_users', arguments: { limit: 2 } } }],
@@ -256,6 +260,7 @@ describe('gateway tool-call path', () => {
       assert.deepEqual(fast.message, sdk.message, label);
     }
     assert.equal((await fastCount()) - before, 3, 'the three tools/call requests without _meta took the fast path');
+    assert.equal((await mcpRequests()) - requestsBefore, cases.length * 2, 'every /mcp request is counted once');
   });
 
   it('answers malformed and oversized MCP bodies with JSON-RPC errors that say what is wrong', async () => {

@@ -36,9 +36,6 @@ export const gatewayService: ServiceDefinition = {
   // Stateless: no sessions, no shared cache (credentials are cached in-process in front of auth).
   needs: { database: false, cache: false },
   defaultPort: 8080,
-  // /mcp is served by the MCP SDK's own handler, mounted ahead of Nest's body parser (the SDK reads the body itself).
-  configureHttp: (app) => {
-    const endpoint = app.get(McpEndpoint);
-    app.use(endpoint.handle);
-  },
+  // /mcp is served from node:http ahead of Express: the fast path or the MCP SDK reads the body itself.
+  rawRoutes: (app) => [{ path: '/mcp', handle: app.get(McpEndpoint).handle }],
 };

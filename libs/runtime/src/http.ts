@@ -1,26 +1,66 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import type { Logger, Metrics } from '@portcullis/observability';
 import type { NextFunction, Request, Response } from 'express';
+
+/** Records one finished request: RED metrics and a structured log line (probes and scrapes unlogged). */
+function observeRequest(metrics: Metrics, service: string, logger: Logger, method: string | undefined, route: string, status: number, start: bigint): void {
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  metrics.httpRequests.inc({ service, method: method ?? 'GET', route, status_code: String(status) });
+  metrics.httpDuration.observe({ service, method: method ?? 'GET', route }, seconds);
+  if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
+    logger.info({ method, route, status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+  }
+}
 
 /** RED metrics and one structured log line per request. Routes are labelled by their pattern, not the raw path. */
 export function requestMetrics(metrics: Metrics, service: string, logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = routeLabel(req);
-      metrics.httpRequests.inc({ service, method: req.method, route, status_code: String(res.statusCode) });
-      metrics.httpDuration.observe({ service, method: req.method, route }, seconds);
-      if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
-        logger.info(
-          { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
-          'request',
-        );
-      }
-    });
+    res.on('finish', () => observeRequest(metrics, service, logger, req.method, routeLabel(req), res.statusCode, start));
     next();
   };
+}
+
+/** A path served straight from node:http, ahead of Express (the MCP endpoint: its hot path skips routing). */
+export interface RawRoute {
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/**
+ * Puts `routes` in front of the server's existing request listener (Express): a request whose path
+ * is exactly a route's path goes to that route, with the same metrics and log line Express requests
+ * get; everything else goes to Express as before.
+ */
+export function mountRawRoutes(server: Server, routes: RawRoute[], metrics: Metrics, service: string, logger: Logger): void {
+  if (routes.length === 0) return;
+  const byPath = new Map(routes.map((r) => [r.path, r]));
+  const fallback = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const route = byPath.get(q < 0 ? url : url.slice(0, q));
+    if (!route) {
+      for (const l of fallback) l(req, res);
+      return;
+    }
+    const start = process.hrtime.bigint();
+    res.on('finish', () => observeRequest(metrics, service, logger, req.method, route.path, res.statusCode, start));
+    route.handle(req, res).catch((err: unknown) => {
+      logger.error({ route: route.path, err: (err as Error).message }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', error_description: 'Internal error in Portcullis; the log has the details.' });
+      else res.destroy();
+    });
+  });
+}
+
+/** Writes a JSON response with node:http (no Express). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 function routeLabel(req: Request): string {

@@ -8,7 +8,7 @@ import { ServiceStarted } from '@portcullis/contracts';
 import { createLogger } from '@portcullis/observability';
 import type { PersistenceFeature } from '@portcullis/persistence';
 import { z } from 'zod';
-import { PinoNestLogger, requestMetrics } from './http';
+import { mountRawRoutes, PinoNestLogger, type RawRoute, requestMetrics } from './http';
 import { buildDistributedPlatform, closePlatform, type Platform } from './platform';
 import { loadPlatformConfig, type PlatformNeeds } from './platform-config';
 import { PlatformModule } from './platform.module';
@@ -23,8 +23,10 @@ export interface ServiceDefinition {
   features: PersistenceFeature[];
   needs: PlatformNeeds;
   defaultPort: number;
-  /** Raw HTTP handlers mounted before Nest's router (e.g. the MCP endpoint). */
+  /** Express middleware mounted before Nest's router and body parser. */
   configureHttp?: (app: NestExpressApplication) => void | Promise<void>;
+  /** Paths served by node:http ahead of Express altogether (the MCP endpoint). */
+  rawRoutes?: (app: NestExpressApplication) => RawRoute[];
 }
 
 export interface RunningService {
@@ -55,6 +57,8 @@ export async function createServiceApp(opts: {
   app.set('trust proxy', true);
   app.use(requestMetrics(opts.platform.metrics, opts.label, opts.platform.logger));
   for (const s of opts.services) await s.configureHttp?.(app);
+  const raw = opts.services.flatMap((s) => s.rawRoutes?.(app) ?? []);
+  mountRawRoutes(app.getHttpServer() as Server, raw, opts.platform.metrics, opts.label, opts.platform.logger);
   // Body parsing after the raw handlers, with a size limit: an oversized body gets 413, not a crash.
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });

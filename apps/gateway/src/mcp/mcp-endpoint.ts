@@ -3,8 +3,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { createMcpHandler, isJsonContentType, ProtocolError } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { childTraceparent } from '@portcullis/observability';
-import { PLATFORM, type Platform, readBoundedBody } from '@portcullis/runtime';
-import type { NextFunction, Request, Response } from 'express';
+import { PLATFORM, type Platform, readBoundedBody, sendJson } from '@portcullis/runtime';
 import { ClientTokenVerifier, type TokenRejection } from '../auth/client-token.verifier';
 import { ToolCallService } from '../calls/tool-call.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
@@ -48,17 +47,14 @@ export class McpEndpoint implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
   private readonly fastAnswers;
 
-  challenge(res: Response, rejection: TokenRejection): void {
+  challenge(res: ServerResponse, rejection: TokenRejection): void {
     const params = [
       `resource_metadata="${this.config.resourceMetadataUrl}"`,
       `scope="${this.config.MCP_REQUIRED_SCOPE}"`,
       `error="${rejection.error}"`,
       `error_description="${rejection.description.replace(/"/g, "'")}"`,
     ];
-    res
-      .status(rejection.status)
-      .set('WWW-Authenticate', `Bearer ${params.join(', ')}`)
-      .json({ error: rejection.error, error_description: rejection.description });
+    sendJson(res, rejection.status, { error: rejection.error, error_description: rejection.description }, { 'www-authenticate': `Bearer ${params.join(', ')}` });
   }
 
   /** Browsers may call only from allowed origins (DNS-rebinding defence); non-browser clients send no Origin. */
@@ -68,15 +64,15 @@ export class McpEndpoint implements OnModuleDestroy {
     return this.config.ALLOWED_ORIGINS.includes(origin);
   }
 
-  readonly handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (req.path !== '/mcp') return next();
+  /** Serves `/mcp` straight from node:http (mounted ahead of Express as a raw route). */
+  readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!this.originAllowed(req.headers.origin)) {
-      res.status(403).json({ error: 'forbidden_origin', error_description: `Origin ${req.headers.origin} is not allowed to use this MCP endpoint; an admin can add it to ALLOWED_ORIGINS.` });
+      sendJson(res, 403, { error: 'forbidden_origin', error_description: `Origin ${req.headers.origin} is not allowed to use this MCP endpoint; an admin can add it to ALLOWED_ORIGINS.` });
       return;
     }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > MAX_BODY_BYTES) {
-      res.status(413).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body of ${length} bytes exceeds the ${MAX_BODY_BYTES}-byte limit.` } });
+      sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body of ${length} bytes exceeds the ${MAX_BODY_BYTES}-byte limit.` } });
       return;
     }
     const verdict = await this.verifier.verify(req.headers.authorization);
@@ -90,7 +86,6 @@ export class McpEndpoint implements OnModuleDestroy {
       ...(typeof protocolVersion === 'string' ? { protocolVersion } : {}),
       traceparent: childTraceparent(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined),
     };
-    const node = req as unknown as IncomingMessage;
     try {
       if (req.method !== 'POST' || !isJsonContentType(req.headers['content-type'] ?? null)) {
         await this.sdk(req, res, info);
@@ -98,33 +93,33 @@ export class McpEndpoint implements OnModuleDestroy {
       }
       // Read and parse the body once: the fast path answers tools/call and tools/list from 2025-era
       // clients itself; everything else goes to the SDK with the parsed body.
-      const read = await readBoundedBody(node, MAX_BODY_BYTES);
+      const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) {
-        res.status(413).json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit; send a smaller request.` } });
+        sendJson(res, 413, { jsonrpc: '2.0', id: null, error: { code: -32600, message: `Request body exceeds the ${MAX_BODY_BYTES}-byte limit; send a smaller request.` } });
         return;
       }
       let body: unknown;
       try {
         body = JSON.parse(read.text);
       } catch (err) {
-        writeError(res as unknown as ServerResponse, null, { code: -32700, message: `Parse error: the request body is not valid JSON (${(err as Error).message}).` }, 400);
+        writeError(res, null, { code: -32700, message: `Parse error: the request body is not valid JSON (${(err as Error).message}).` }, 400);
         return;
       }
-      const fast = fastPathRequest(node, body);
-      if (fast) await this.answerFast(fast, info, res as unknown as ServerResponse);
+      const fast = fastPathRequest(req, body);
+      if (fast) await this.answerFast(fast, info, res);
       else await this.sdk(req, res, info, body);
     } catch (err) {
       this.platform.logger.error({ err: (err as Error).message }, 'MCP request failed');
-      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error in the Portcullis gateway.' } });
+      if (!res.headersSent) sendJson(res, 500, { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error in the Portcullis gateway.' } });
     }
   };
 
   /** The MCP SDK serves the request (with the body when already read). */
-  private async sdk(req: Request, res: Response, info: GatewayRequestInfo, body?: unknown): Promise<void> {
+  private async sdk(req: IncomingMessage, res: ServerResponse, info: GatewayRequestInfo, body?: unknown): Promise<void> {
     const verdict = info.caller;
     // The SDK passes `req.auth` to the server factory untouched; the client's token itself goes no further.
     (req as unknown as { auth: unknown }).auth = { token: '[client]', clientId: verdict.clientId, scopes: verdict.scopes, expiresAt: Math.floor(verdict.expiresAt / 1000), extra: { portcullis: info } };
-    await this.node(req as unknown as IncomingMessage & { auth?: never }, res as unknown as ServerResponse, ...(body === undefined ? [] : [body]));
+    await this.node(req as IncomingMessage & { auth?: never }, res, ...(body === undefined ? [] : [body]));
   }
 
   private async answerFast(r: FastRequest, info: GatewayRequestInfo, res: ServerResponse): Promise<void> {
