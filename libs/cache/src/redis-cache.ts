@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import Redis, { type RedisOptions } from 'ioredis';
+import type { default as Redis, RedisOptions } from 'ioredis';
+
+/** ioredis, loaded on first use: the embedded host never needs it, and loading it costs start-up time. */
+function ioredis(): typeof Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load (see above)
+  return (require('ioredis') as typeof import('ioredis')).default;
+}
 import { type Cache, CacheUnavailableError, type Lock } from './cache';
 
 const RELEASE_LOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -22,7 +28,7 @@ export class RedisCache implements Cache {
 
   constructor(private readonly opts: RedisCacheOptions) {
     this.prefix = opts.keyPrefix ?? 'portcullis:';
-    this.client = new Redis(opts.url, this.connectionOptions());
+    this.client = new (ioredis())(opts.url, this.connectionOptions());
     this.client.once('ready', () => (this.connectedOnce = true));
     // Connection errors surface through commands (as CacheUnavailableError); the event is noise.
     this.client.on('error', () => undefined);
@@ -104,7 +110,7 @@ export class RedisCache implements Cache {
     const full = this.prefix + channel;
     if (!this.subscriber) {
       // A subscriber connection keeps retrying forever in the background, and re-subscribes on reconnect.
-      this.subscriber = new Redis(this.opts.url, { ...this.connectionOptions(), enableOfflineQueue: true, commandTimeout: undefined });
+      this.subscriber = new (ioredis())(this.opts.url, { ...this.connectionOptions(), enableOfflineQueue: true, commandTimeout: undefined });
       this.subscriber.on('error', () => undefined);
       this.subscriber.on('message', (ch: string, msg: string) => {
         for (const h of this.handlers.get(ch) ?? []) h(msg);

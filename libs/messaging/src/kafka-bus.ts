@@ -1,17 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_EVENTS, createEnvelope, deadLetterTopic, type EventDefinition } from '@portcullis/contracts';
-import {
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  Kafka,
-  type KafkaConfig,
-  type KafkaMessage,
-  logLevel,
-  type Producer,
-  CompressionTypes,
-  type SASLOptions,
-} from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaConfig, KafkaMessage, Producer, SASLOptions } from 'kafkajs';
 import type { z } from 'zod';
 import {
   type BatchHandler,
@@ -46,6 +35,12 @@ export interface KafkaBusOptions {
   extraEvents?: readonly EventDefinition[];
 }
 
+/** kafkajs, loaded on first use: the embedded host never needs it, and loading it costs start-up time. */
+function kafkajs(): typeof import('kafkajs') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load (see above)
+  return require('kafkajs') as typeof import('kafkajs');
+}
+
 /**
  * Kafka implementation (kafkajs). Idempotent producer with acks=all; topics (and dead-letter
  * topics) created on start; consumer groups with manual commits after the handler resolves, so a
@@ -66,13 +61,13 @@ export class KafkaEventBus implements EventBus {
       clientId: opts.clientId,
       brokers: opts.brokers,
       ssl: opts.ssl ?? false,
-      logLevel: logLevel.NOTHING,
+      logLevel: kafkajs().logLevel.NOTHING,
       connectionTimeout: 3000,
       requestTimeout: 10000,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
     };
     if (opts.sasl) config.sasl = opts.sasl as SASLOptions;
-    this.kafka = new Kafka(config);
+    this.kafka = new (kafkajs().Kafka)(config);
   }
 
   topic(def: EventDefinition): string {
@@ -155,7 +150,7 @@ export class KafkaEventBus implements EventBus {
         this.producer!.send({
           topic: this.topic(def),
           acks: -1,
-          compression: CompressionTypes.None,
+          compression: kafkajs().CompressionTypes.None,
           messages: envelopes.map((e) => ({
             key: e.key,
             value: JSON.stringify(e),
