@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { Browser, eventually } from '@portcullis/testing';
@@ -92,12 +93,12 @@ async function sql(text: string, params: unknown[] = []): Promise<Record<string,
 }
 
 /** Makes the stored upstream access token expired, and its cached copy unreachable (a config write bumps the revision). */
-async function expireStoredToken(serverId = SERVER, config = oktaConfig()): Promise<void> {
+async function expireStoredToken(serverId = SERVER, config: Record<string, unknown> = oktaConfig()): Promise<void> {
   await sql(
     `UPDATE auth.connections SET access_token_expires_at = now() - interval '1 minute' WHERE server_id = $1`,
     [serverId],
   );
-  const { clientSecret: _omit, ...keep } = config as Record<string, unknown>;
+  const { clientSecret: _omit, ...keep } = config;
   assert.equal((await putUpstream(serverId, keep)).status, 200);
 }
 
@@ -461,6 +462,73 @@ describe('shared credentials', () => {
     });
     assert.equal(users.status, 200);
     assert.equal((await upstreamToken(alice.userId, 'okta-cc')).accessToken, r.accessToken);
+  });
+
+  it('a client-credentials grant refused by the authorization server is an admin problem, never a user connect link', async () => {
+    // A generic OAuth server's token endpoint; it starts refusing the client's grant mid-life (a
+    // policy changed at the authorization server) until the admin fixes it there.
+    let refuse = false;
+    let issued = 0;
+    const requests: string[] = [];
+    const tokenServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        requests.push(body);
+        res.setHeader('content-type', 'application/json');
+        if (refuse) {
+          res.statusCode = 400;
+          res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'The client is not allowed this grant.' }));
+        } else {
+          res.end(JSON.stringify({ access_token: `cc-token-${++issued}`, token_type: 'Bearer', expires_in: 3600, scope: 'reports.read' }));
+        }
+      });
+    });
+    await new Promise<void>((r) => tokenServer.listen(0, '127.0.0.1', r));
+    try {
+      const port = (tokenServer.address() as { port: number }).port;
+      const config = {
+        kind: 'oauth',
+        displayName: 'Reports',
+        credentialMode: 'client_credentials',
+        tokenEndpoint: `http://127.0.0.1:${port}/token`,
+        clientId: 'portcullis-reports',
+        clientSecret: 'cc-secret',
+        tokenEndpointAuthMethod: 'client_secret_post',
+        scopes: ['reports.read'],
+      };
+      const put = await putUpstream('reports-cc', config);
+      assert.equal(put.status, 200, await put.clone().text());
+      const ask = async () =>
+        fetch(`${h.url}/internal/v1/upstream-token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: await h.serviceToken('gateway') },
+          body: JSON.stringify({ serverId: 'reports-cc', userId: uma.userId }),
+        }).then(async (res) => ({ status: res.status, text: await res.text() }));
+      const first = await ask();
+      assert.equal(first.status, 200, first.text);
+      assert.equal((JSON.parse(first.text) as TokenAnswer).accessToken, 'cc-token-1');
+
+      // The token expires; the next grant is refused. Reconnecting one user cannot fix a client's
+      // grant, so the answer is an error for the administrator, not a user's connect link.
+      await expireStoredToken('reports-cc', config);
+      refuse = true;
+      for (let i = 0; i < 2; i++) {
+        const refused = await ask();
+        assert.equal(refused.status, 502, refused.text);
+        assert.match(refused.text, /invalid_grant/);
+        assert.match(refused.text, /administrator must check the client/);
+        assert.doesNotMatch(refused.text, /connect/i);
+      }
+      // Fixed at the authorization server: the next call gets a token; nothing stayed "needs reconnect".
+      refuse = false;
+      const ok = await ask();
+      assert.equal(ok.status, 200, ok.text);
+      assert.equal((JSON.parse(ok.text) as TokenAnswer).accessToken, 'cc-token-2');
+      assert.ok(requests.every((r) => r.includes('grant_type=client_credentials')));
+    } finally {
+      tokenServer.close();
+    }
   });
 
   it('static credentials for a generic server (and SSWS for Okta API tokens)', async () => {

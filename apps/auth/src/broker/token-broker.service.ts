@@ -229,6 +229,9 @@ export class TokenBroker {
         message: `Connect your ${cfg.displayName} account to Portcullis: open the link, sign in, and approve. Then run the tool again.`,
       };
     }
+    // Client credentials need no person: whatever marked the connection (a scope change, a refused
+    // grant), the next request simply asks the authorization server again.
+    if (conn.status === 'needs_reconnect' && cfg.credentialMode === 'client_credentials') return 'refresh';
     if (conn.status === 'needs_reconnect')
       return this.reconnectResult(
         cfg,
@@ -439,6 +442,13 @@ export class TokenBroker {
         });
       }
     } catch (err) {
+      if (err instanceof UpstreamOAuthError && err.error === 'invalid_grant' && cfg.credentialMode === 'client_credentials') {
+        // No user can fix this by reconnecting: the client's own grant is refused.
+        this.refreshes.inc({ outcome: 'invalid_grant' });
+        throw new UpstreamUnavailableError(
+          `${cfg.displayName} refused Portcullis's client-credentials grant (invalid_grant: ${err.description}); an administrator must check the client's grants and scopes at the authorization server.`,
+        );
+      }
       if (err instanceof UpstreamOAuthError && err.error === 'invalid_grant' && conn) {
         this.refreshes.inc({ outcome: 'invalid_grant' });
         return this.markReconnect(
