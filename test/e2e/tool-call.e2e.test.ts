@@ -125,4 +125,30 @@ describe('Portcullis end to end (distributed)', { timeout: 300_000 }, () => {
     for (const ms of elapsed) assert.ok(ms <= 1000, `revocation took ${ms} ms`);
     for (const c of clients) await c.close();
   });
+
+  it('a revoked admin API token stops working on governance and audit within a second', async () => {
+    const created = await stack.admin('POST', '/api/v1/admin-tokens', { name: 'e2e automation' }, 'auth');
+    const token = String(created['token']);
+    const ask = async (svc: 'governance' | 'audit', path: string) =>
+      (await fetch(`${stack.url(svc)}${path}`, { headers: { authorization: `Bearer ${token}` } })).status;
+    const probes = [
+      ['governance', '/api/v1/servers'],
+      ['audit', '/api/v1/audit/events?limit=1'],
+    ] as const;
+    // Both services now remember the token as valid (their introspection answers are cached).
+    for (const [svc, path] of probes) assert.equal(await ask(svc, path), 200, `${svc} accepts the new token`);
+    const revokedAt = Date.now();
+    await stack.admin('DELETE', `/api/v1/admin-tokens/${String(created['id'])}`, undefined, 'auth');
+    const elapsed = await Promise.all(
+      probes.map(async ([svc, path]) => {
+        while (Date.now() - revokedAt < 10_000) {
+          if ((await ask(svc, path)) === 401) return Date.now() - revokedAt;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return Infinity;
+      }),
+    );
+    process.stdout.write(`# admin token revocation visible after ${elapsed.join(' ms, ')} ms (governance, audit)\n`);
+    for (const ms of elapsed) assert.ok(ms <= 1000, `revocation took ${ms} ms`);
+  });
 });

@@ -3,7 +3,8 @@ import { IntrospectionClient } from '@portcullis/admin-auth';
 import type { Env } from '@portcullis/config';
 import { ServiceTokenSigner } from '@portcullis/crypto';
 import type { PersistenceFeature } from '@portcullis/persistence';
-import { DATA_SOURCE, ENV, type ServiceDefinition } from '@portcullis/runtime';
+import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
+import { DATA_SOURCE, ENV, PLATFORM, type Platform, type ServiceDefinition } from '@portcullis/runtime';
 import type { DataSource } from 'typeorm';
 import { AUDIT_CONFIG, type AuditConfig, loadAuditConfig } from './audit.config';
 import { AuditMetrics } from './audit.metrics';
@@ -28,12 +29,12 @@ export const auditPersistence: PersistenceFeature = {
     { provide: AUDIT_CONFIG, useFactory: (env: Env) => loadAuditConfig(env), inject: [ENV] },
     {
       provide: AUDIT_INTROSPECTION,
-      useFactory: (cfg: AuditConfig) =>
-        new IntrospectionClient(
-          cfg.authInternalUrl,
-          new ServiceTokenSigner(cfg.internalServiceSecret, 'audit'),
-        ),
-      inject: [AUDIT_CONFIG],
+      useFactory: async (cfg: AuditConfig, bus: EventBus, platform: Platform) => {
+        const client = new IntrospectionClient(cfg.authInternalUrl, new ServiceTokenSigner(cfg.internalServiceSecret, 'audit'));
+        await client.watchRevocations(bus, platform.tenantId, 'portcullis-audit');
+        return client;
+      },
+      inject: [AUDIT_CONFIG, EVENT_BUS, PLATFORM],
     },
     {
       provide: AUDIT_STORE,

@@ -3,7 +3,8 @@ import { IntrospectionClient } from '@portcullis/admin-auth';
 import type { Env } from '@portcullis/config';
 import { ServiceTokenSigner } from '@portcullis/crypto';
 import type { PersistenceFeature } from '@portcullis/persistence';
-import { ENV, type ServiceDefinition } from '@portcullis/runtime';
+import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
+import { ENV, PLATFORM, type Platform, type ServiceDefinition } from '@portcullis/runtime';
 import { CatalogController } from './catalog/catalog.controller';
 import { GOVERNANCE_INTROSPECTION, GovernanceAdminGuard } from './common/admin.guard';
 import { adminBodyReader } from './common/body';
@@ -68,9 +69,12 @@ export const governancePersistence: PersistenceFeature = {
     { provide: GOVERNANCE_CONFIG, useFactory: (env: Env) => loadGovernanceConfig(env), inject: [ENV] },
     {
       provide: GOVERNANCE_INTROSPECTION,
-      useFactory: (c: GovernanceConfig) =>
-        new IntrospectionClient(c.authInternalUrl, new ServiceTokenSigner(c.internalSecret, 'governance')),
-      inject: [GOVERNANCE_CONFIG],
+      useFactory: async (c: GovernanceConfig, bus: EventBus, platform: Platform) => {
+        const client = new IntrospectionClient(c.authInternalUrl, new ServiceTokenSigner(c.internalSecret, 'governance'));
+        await client.watchRevocations(bus, platform.tenantId, 'portcullis-governance');
+        return client;
+      },
+      inject: [GOVERNANCE_CONFIG, EVENT_BUS, PLATFORM],
     },
     {
       provide: UPSTREAM_CLIENT_REGISTRY,

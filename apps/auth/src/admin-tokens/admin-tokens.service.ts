@@ -71,6 +71,7 @@ export class AdminTokensService {
   async revoke(id: string, actor: AuditActor): Promise<AdminTokenRecord> {
     const rec = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.revoke(this.platform.tenantId, id) : null;
     if (!rec) throw new NotFoundError(`Admin API token "${id}" does not exist.`);
+    await this.events.adminTokenRevoked(rec.id);
     await this.events.audit(
       'auth.admin_token.revoked',
       actor,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AdminActionAudited, ClientChanged, ConnectionChanged } from '@portcullis/contracts';
+import { AdminActionAudited, AdminTokenRevoked, ClientChanged, ConnectionChanged } from '@portcullis/contracts';
 import { EVENT_BUS, type EventBus } from '@portcullis/messaging';
 import { PLATFORM, type Platform } from '@portcullis/runtime';
 import type { z } from 'zod';
@@ -51,6 +51,19 @@ export class AuthEvents {
         { err, action, resource },
         'could not publish an audit record for an auth action',
       );
+    }
+  }
+
+  /**
+   * Tells governance and audit to forget what they remember about a revoked admin API token. The
+   * revocation itself is already stored; if the bus is down, their answers age out within the
+   * introspection cache's lifetime instead.
+   */
+  async adminTokenRevoked(tokenId: string): Promise<void> {
+    try {
+      await this.bus.publish(AdminTokenRevoked, { tokenId }, { tenantId: this.platform.tenantId });
+    } catch (err) {
+      this.platform.logger.error({ err: (err as Error).message, tokenId }, 'could not announce an admin API token revocation; other services forget it when their cached answer expires');
     }
   }
 

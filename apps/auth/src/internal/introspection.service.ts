@@ -36,6 +36,7 @@ export class IntrospectionService {
       admin: c.client_type !== 'service' && isAdminByGroups(c.groups, this.cfg.ADMIN_GROUPS),
       clientId: c.client_id,
       clientType: c.client_type,
+      tokenId: c.jti,
       exp: c.exp,
     };
   }

@@ -47,3 +47,18 @@ export const ClientChanged = defineEvent({
     oauthClientId: z.string().max(2048).optional(),
   }),
 });
+
+/**
+ * auth → services with admin APIs: an admin API token was revoked. They drop any remembered
+ * introspection answer for it at once (without this, a revoked token kept working until that
+ * answer aged out).
+ */
+export const AdminTokenRevoked = defineEvent({
+  type: 'auth.admin-token-revoked',
+  version: 1,
+  keyOf: (p) => p.tokenId,
+  payload: z.object({
+    /** The admin API token's id: `sub` in introspection answers for it. */
+    tokenId: id,
+  }),
+});

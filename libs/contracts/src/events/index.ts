@@ -8,7 +8,7 @@ export * from './system';
 import { ServerChanged } from './registry';
 import { DiscoveryRequested, ToolsDiscovered } from './discovery';
 import { PolicySnapshotPublished } from './policy';
-import { ClientChanged, ConnectionChanged } from './auth';
+import { AdminTokenRevoked, ClientChanged, ConnectionChanged } from './auth';
 import { AdminActionAudited, ToolCallAudited } from './audit';
 import { ServiceStarted } from './system';
 
@@ -20,6 +20,7 @@ export const ALL_EVENTS = [
   PolicySnapshotPublished,
   ConnectionChanged,
   ClientChanged,
+  AdminTokenRevoked,
   ToolCallAudited,
   AdminActionAudited,
   ServiceStarted,
