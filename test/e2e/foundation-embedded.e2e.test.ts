@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,7 +14,15 @@ describe('embedded mode (one process)', () => {
   async function boot() {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const p = startProcess('portcullis', 'dist/apps/portcullis/src/main.js', { PORT: String(port), PORTCULLIS_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    // The built-in Okta simulator and Okta MCP server default to PORT+10 and PORT+11; on a busy
+    // machine those may be someone else's, so the test hands them free ports too.
+    const p = startProcess('portcullis', 'dist/apps/portcullis/src/main.js', {
+      PORT: String(port),
+      OKTA_SIM_PORT: String(await freePort()),
+      OKTA_MCP_PORT: String(await freePort()),
+      PORTCULLIS_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    });
     await waitForReady(url, p, 60_000);
     return { p, url };
   }
@@ -45,5 +54,26 @@ describe('embedded mode (one process)', () => {
     });
     assert.equal(n2, n1 + 5, 'records from the first run are still there');
     assert.equal(await second.p.stop('SIGTERM'), 0);
+  });
+
+  it('a port already in use stops start-up with a message naming it and the setting to change', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const taken = (busy.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'pc-embedded-port-'));
+    try {
+      const p = startProcess('portcullis', 'dist/apps/portcullis/src/main.js', {
+        PORT: String(await freePort()),
+        OKTA_SIM_PORT: String(taken),
+        PORTCULLIS_DATA_DIR: dir,
+        LOG_LEVEL: 'warn',
+      });
+      assert.equal(await p.exited, 1);
+      assert.match(p.output(), new RegExp(`OKTA_SIM_PORT: port ${taken}, where the built-in Okta simulator listens, is already in use`));
+      assert.doesNotMatch(p.output(), /EADDRINUSE/);
+    } finally {
+      busy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

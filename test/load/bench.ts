@@ -393,14 +393,27 @@ async function revocation(args: Args, auth: AuthStandIn, upstreamUrl: string): P
 
 async function embeddedStartup(args: Args): Promise<ScenarioResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pc-bench-emb-'));
+  // The built-in Okta simulator and Okta MCP server get free ports of their own (by default they
+  // take PORT+10 and PORT+11, which on a busy machine may belong to someone else's connection), and
+  // keep them for the warm start: the demo data records the simulator's URL.
+  const [simPort, oktaMcpPort] = [await freePort(), await freePort()];
   const boot = async () => {
     const port = await freePort();
     const started = performance.now();
     const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist/apps/portcullis/src/main.js')], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', PORT: String(port), PORTCULLIS_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        PORT: String(port),
+        OKTA_SIM_PORT: String(simPort),
+        OKTA_MCP_PORT: String(oktaMcpPort),
+        PORTCULLIS_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    proc.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
@@ -408,7 +421,10 @@ async function embeddedStartup(args: Args): Promise<ScenarioResult> {
       } catch {
         /* not up yet */
       }
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error('embedded Portcullis did not become healthy');
+      if (Date.now() > deadline || proc.exitCode !== null) {
+        proc.kill('SIGKILL');
+        throw new Error(`embedded Portcullis did not become healthy (${proc.exitCode !== null ? `exited with ${proc.exitCode}` : 'timed out after 60 s'}); its stderr ended: ${stderr.slice(-1500)}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
     const ms = performance.now() - started;

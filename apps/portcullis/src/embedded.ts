@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { auditService } from '@portcullis/audit';
 import { authService } from '@portcullis/auth';
-import type { Env } from '@portcullis/config';
+import { ConfigError, type Env } from '@portcullis/config';
 import { ServiceStarted } from '@portcullis/contracts';
 import { discoveryService } from '@portcullis/discovery';
 import { gatewayService } from '@portcullis/gateway';
@@ -63,7 +63,8 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
     let sim: OktaSim | undefined;
     const wiring: Env = {};
     if (!cfg.IDP_ISSUER_URL && !cfg.OKTA_ORG_URL) {
-      sim = await startOktaSim({ seed: cfg.OKTA_SIM_SEED, size: 'demo', port: cfg.OKTA_SIM_PORT ?? (cfg.PORT === 0 ? 0 : port + 10) });
+      const simPort = cfg.OKTA_SIM_PORT ?? (cfg.PORT === 0 ? 0 : port + 10);
+      sim = await startOktaSim({ seed: cfg.OKTA_SIM_SEED, size: 'demo', port: simPort }).catch(portTaken('OKTA_SIM_PORT', 'the built-in Okta simulator', simPort));
       closers.unshift(() => sim!.close());
       const app = sim.fixtures.portcullisWebApp;
       for (const path of ['/oauth/idp/callback', '/auth/callback']) sim.org.addRedirectUri(app.clientId, `${url}${path}`);
@@ -80,12 +81,13 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
         CIMD_ALLOW_LOOPBACK: 'true',
       });
     }
+    const oktaMcpPort = cfg.OKTA_MCP_PORT ?? (cfg.PORT === 0 ? 0 : port + 11);
     const oktaMcp = await startOktaMcpServer({
-      port: cfg.OKTA_MCP_PORT ?? (cfg.PORT === 0 ? 0 : port + 11),
+      port: oktaMcpPort,
       internalSecret: env['INTERNAL_SERVICE_SECRET'] ?? secrets.internalServiceSecret,
       orgAllowlist: (env['OKTA_ORG_ALLOWLIST'] ?? wiring['OKTA_ORG_ALLOWLIST'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       logLevel: cfg.LOG_LEVEL === 'info' ? 'warn' : cfg.LOG_LEVEL,
-    });
+    }).catch(portTaken('OKTA_MCP_PORT', 'the built-in Okta MCP server', oktaMcpPort));
     closers.unshift(() => oktaMcp.close());
     wiring['OKTA_MCP_URL'] = oktaMcp.url;
 
@@ -104,7 +106,7 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
       services: EMBEDDED_SERVICES,
       label: 'portcullis',
     });
-    await app.listen(port, cfg.HOST);
+    await app.listen(port, cfg.HOST).catch(portTaken('PORT', 'Portcullis', port));
     void (app.getHttpServer() as Server);
     for (const s of EMBEDDED_SERVICES) {
       platform.metrics.up.set({ service: s.name }, 1);
@@ -147,4 +149,14 @@ export async function startEmbedded(env: Env): Promise<EmbeddedPortcullis> {
     for (const c of closers) await c().catch(() => undefined);
     throw err;
   }
+}
+
+/** Turns "address in use" into an error that names the port, what wanted it and the setting to change. */
+function portTaken(variable: string, what: string, port: number) {
+  return (err: unknown): never => {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new ConfigError('portcullis', [
+      { variable, problem: `port ${port}, where ${what} listens, is already in use by another program; stop it, or set ${variable} to a free port (0 picks any free port)` },
+    ]);
+  };
 }
