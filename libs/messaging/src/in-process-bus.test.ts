@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { defineEvent } from '@portcullis/contracts';
+import { z } from 'zod';
 import { ContractPing, eventBusContract } from './bus.contract';
 import { InProcessEventBus } from './in-process-bus';
 
@@ -50,6 +52,34 @@ describe('in-process bus retention', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(late.length >= 100 && late.length <= 111, `a late group finds only the retained tail (got ${late.length})`);
     assert.equal(late.at(-1), '3000');
+    await bus.close();
+  });
+
+  it('a compacted topic keeps the newest message per key, with offsets that never repeat', async () => {
+    const Setting = defineEvent({ type: 'system.test-setting', version: 1, keyOf: (p: { name: string; value: number }) => p.name, payload: z.object({ name: z.string(), value: z.number() }), compacted: true });
+    const bus = new InProcessEventBus({ maxRetained: 100 });
+    const seen: string[] = [];
+    await bus.subscribe(Setting, { group: 'reader' }, async (e) => {
+      seen.push(`${e.payload.name}=${e.payload.value}`);
+    });
+    const put = async (name: string, value: number) => {
+      await bus.publish(Setting, { name, value }, { tenantId: 't1' });
+      await new Promise((r) => setImmediate(r));
+    };
+    // a, b, a, a: once read, compaction keeps b=1 and a=3, a sparse log; then more arrive.
+    await put('a', 0);
+    await put('b', 1);
+    await put('a', 2);
+    await put('a', 3);
+    await put('c', 4);
+    await put('a', 5);
+    assert.deepEqual(seen, ['a=0', 'b=1', 'a=2', 'a=3', 'c=4', 'a=5'], 'the live reader sees every message once, in order');
+    const late: string[] = [];
+    await bus.subscribe(Setting, { group: 'late', fromBeginning: true }, async (e) => {
+      late.push(`${e.payload.name}=${e.payload.value}`);
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(late, ['b=1', 'c=4', 'a=5'], 'a late reader from the beginning gets the newest per key');
     await bus.close();
   });
 });

@@ -35,9 +35,13 @@ interface Member {
   closed: boolean;
 }
 
-/** One topic's messages: `messages[i]` has offset `base + i`, so reads and appends are O(1) by offset. */
+/**
+ * One topic's messages. Uncompacted, `messages[i]` has offset `base + i`, so reads and appends are
+ * O(1) by offset; a compacted log is sparse and read by filtering. `next` is the next offset to assign.
+ */
 interface TopicLog {
   base: number;
+  next: number;
   messages: StoredMessage[];
 }
 
@@ -88,13 +92,13 @@ export class InProcessEventBus implements EventBus {
 
   private logOf(topic: string): TopicLog {
     let log = this.logs.get(topic);
-    if (!log) this.logs.set(topic, (log = { base: 0, messages: [] }));
+    if (!log) this.logs.set(topic, (log = { base: 0, next: 0, messages: [] }));
     return log;
   }
 
   private store(topic: string, key: string, value: string, headers: Record<string, string>): void {
     const log = this.logOf(topic);
-    const offset = log.base + log.messages.length;
+    const offset = log.next++;
     log.messages.push({ offset, key, value, headers });
     if (this.compacted.has(topic)) this.compact(topic, log);
     else if (this.opts.maxRetained) this.trim(topic, log, this.opts.maxRetained);
@@ -111,7 +115,7 @@ export class InProcessEventBus implements EventBus {
     const excess = log.messages.length - maxRetained;
     // Drop in chunks (a tenth of the retention at a time) so appending stays O(1) amortised.
     if (excess < Math.max(1, maxRetained / 10)) return;
-    const droppable = Math.min(excess, this.consumedBy(topic, log.base + log.messages.length) - log.base);
+    const droppable = Math.min(excess, this.consumedBy(topic, log.next) - log.base);
     if (droppable <= 0) return;
     log.messages.splice(0, droppable);
     log.base += droppable;
@@ -119,7 +123,7 @@ export class InProcessEventBus implements EventBus {
 
   /** Keeps only the newest message per key among those every group has consumed. */
   private compact(topic: string, log: TopicLog): void {
-    const minPos = this.consumedBy(topic, log.base + log.messages.length);
+    const minPos = this.consumedBy(topic, log.next);
     const latest = new Map<string, number>();
     for (const m of log.messages) latest.set(m.key, m.offset);
     const kept = log.messages.filter((m) => m.offset >= minPos || latest.get(m.key) === m.offset);
@@ -199,7 +203,7 @@ export class InProcessEventBus implements EventBus {
     let group = this.groups.get(groupName);
     if (!group) {
       const log = this.logOf(topic);
-      group = { position: opts.fromBeginning ? log.base : log.base + log.messages.length, members: [], running: false };
+      group = { position: opts.fromBeginning ? log.base : log.next, members: [], running: false };
       this.groups.set(groupName, group);
       const ofTopic = this.groupsByTopic.get(topic) ?? new Set<GroupState>();
       this.groupsByTopic.set(topic, ofTopic.add(group));
