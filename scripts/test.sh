@@ -42,8 +42,9 @@ if [ "$FILTER" != "unit" ]; then
     FAILED=$((FAILED + 1)); FAILED_NAMES+=("services"); summary; exit 1
   fi
   eval "$(bash scripts/services.sh env)"
-  # Topics of test runs that ended without cleaning up (killed, crashed) more than 3 hours ago.
+  # Topics and databases of test runs that ended without cleaning up (killed, crashed) more than 3 hours ago.
   node scripts/lib/kafka-topics.js prune-tests --older-than 180
+  node scripts/lib/test-databases.js prune-tests --older-than 180
 fi
 RUN_STARTED_MS=$(($(date +%s) * 1000))
 
@@ -72,8 +73,10 @@ node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout="${TEST_T
   "${FILES[@]}"
 NODE_STATUS=$?
 if [ "$FILTER" != "unit" ]; then
-  # This run's own topics (each test made its own prefix); a shared broker stays small.
+  # This run's own topics (each test made its own prefix) and any database a test failed to drop:
+  # shared services stay small.
   node scripts/lib/kafka-topics.js prune-tests --since "$RUN_STARTED_MS"
+  node scripts/lib/test-databases.js prune-tests --since "$RUN_STARTED_MS"
 fi
 T_PASS=$(grep -E '^# pass [0-9]+' "$TAP" | tail -1 | awk '{print $3}')
 T_FAIL=$(grep -E '^# fail [0-9]+' "$TAP" | tail -1 | awk '{print $3}')

@@ -9,16 +9,12 @@
 //   node scripts/lib/kafka-topics.js prune-tests --older-than <minutes>        leftovers of earlier runs
 const path = require('node:path');
 const { Kafka, logLevel } = require(path.resolve(__dirname, '../../node_modules/kafkajs'));
+const { pruneWindow, stampTime } = require('./test-names');
 
-const TEST_PREFIX = /^t([0-9a-z]+)([0-9a-f]{6})\./;
-
-/** When the test prefix of `topic` was made (epoch ms), or undefined when it is not a test topic. */
+/** When the test prefix of `topic` ("t<stamp>.") was made (epoch ms), or undefined when it is not a test topic. */
 function testTopicCreatedAt(topic) {
-  const m = TEST_PREFIX.exec(topic);
-  if (!m) return undefined;
-  const at = parseInt(m[1], 36);
-  // A base-36 timestamp from this decade; anything else is somebody's real topic that happens to start with "t".
-  return at > Date.UTC(2020, 0, 1) && at < Date.now() + 86_400_000 ? at : undefined;
+  const m = /^t([0-9a-z]+)\./.exec(topic);
+  return m ? stampTime(m[1]) : undefined;
 }
 
 async function withAdmin(brokers, fn) {
@@ -62,22 +58,10 @@ module.exports = { deleteTopicsWithPrefix, deleteTestTopics, testTopicCreatedAt 
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const flag = (name) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
-  const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((s) => s.trim());
-  if (args[0] !== 'prune-tests') {
+  const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((x) => x.trim());
+  const window = args[0] === 'prune-tests' ? pruneWindow(args) : undefined;
+  if (!window) {
     console.error('usage: kafka-topics.js prune-tests (--since <epoch ms> [--until <epoch ms>] | --older-than <minutes>)');
-    process.exit(2);
-  }
-  const olderThan = flag('--older-than');
-  const window =
-    olderThan !== undefined
-      ? { since: 0, until: Date.now() - olderThan * 60_000 }
-      : { since: flag('--since') ?? 0, until: flag('--until') ?? Date.now() };
-  if (!Number.isFinite(window.since) || !Number.isFinite(window.until)) {
-    console.error('kafka-topics.js: --since/--until take epoch milliseconds, --older-than takes minutes');
     process.exit(2);
   }
   deleteTestTopics(brokers, window).then(
