@@ -12,6 +12,7 @@ describe('IntrospectionClient: remembered answers and revocation events', () => 
     'access-a': { active: true, kind: 'access_token', sub: 'user-1', groups: ['admins'], scopes: [], admin: true, clientId: 'client-1', tokenId: 'jti-a' },
     'access-b': { active: true, kind: 'access_token', sub: 'user-1', groups: ['admins'], scopes: [], admin: true, clientId: 'client-1', tokenId: 'jti-b' },
     'access-c': { active: true, kind: 'access_token', sub: 'user-2', groups: ['admins'], scopes: [], admin: true, clientId: 'client-2', tokenId: 'jti-c' },
+    slow: { active: true, kind: 'admin_api_token', sub: 'tok-slow', groups: [], scopes: ['admin'], admin: true },
   };
   const asked: string[] = [];
   let auth: Server;
@@ -26,7 +27,7 @@ describe('IntrospectionClient: remembered answers and revocation events', () => 
         const token = (JSON.parse(body) as { token: string }).token;
         asked.push(token);
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(answers[token] ?? { active: false }));
+        setTimeout(() => res.end(JSON.stringify(answers[token] ?? { active: false })), token === 'slow' ? 100 : 0);
       });
     });
     await new Promise<void>((r) => auth.listen(0, '127.0.0.1', r));
@@ -77,5 +78,13 @@ describe('IntrospectionClient: remembered answers and revocation events', () => 
     await bus.publish(ClientChanged, { clientId: 'client-1', change: 'updated' }, { tenantId: 'acme' });
     await settle();
     assert.equal(await roundTrips('access-b'), 0, 'an ordinary update forgets nothing');
+  });
+
+  it('does not remember an answer that was in flight when a revocation arrived', async () => {
+    const inFlight = client.introspect('slow');
+    await settle();
+    await bus.publish(AdminTokenRevoked, { tokenId: 'tok-slow' }, { tenantId: 'acme' });
+    assert.equal((await inFlight).active, true, 'auth answered before it knew');
+    assert.equal(await roundTrips('slow', 1), 1, 'the next request asks auth again');
   });
 });

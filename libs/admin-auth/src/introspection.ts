@@ -46,6 +46,8 @@ export class IntrospectionUnavailableError extends Error {
 export class IntrospectionClient {
   private readonly cache = new Map<string, { at: number; result: IntrospectionResult }>();
   private subscriptions: Subscription[] = [];
+  /** Bumped by every revocation event: an answer fetched across one is used once, not remembered. */
+  private revocations = 0;
 
   constructor(
     private readonly authInternalUrl: string,
@@ -82,6 +84,7 @@ export class IntrospectionClient {
   }
 
   private forget(matches: (r: Extract<IntrospectionResult, { active: true }>) => boolean): void {
+    this.revocations++;
     for (const [key, entry] of this.cache) if (entry.result.active && matches(entry.result)) this.cache.delete(key);
   }
 
@@ -89,6 +92,7 @@ export class IntrospectionClient {
     const key = sha256Hex(token);
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.result;
+    const revocationsBefore = this.revocations;
     let res: Response;
     try {
       res = await fetch(new URL(INTROSPECTION_PATH, this.authInternalUrl), {
@@ -102,6 +106,7 @@ export class IntrospectionClient {
     }
     if (!res.ok) throw new IntrospectionUnavailableError(`auth answered introspection with HTTP ${res.status}`);
     const result = (await res.json()) as IntrospectionResult;
+    if (this.revocations !== revocationsBefore) return result;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { at: Date.now(), result });
     return result;
