@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { default as Redis, RedisOptions } from 'ioredis';
+import { type Cache, CacheUnavailableError, type Lock } from './cache';
 
 /** ioredis, loaded on first use: the embedded host never needs it, and loading it costs start-up time. */
 function ioredis(): typeof Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load (see above)
   return (require('ioredis') as typeof import('ioredis')).default;
 }
-import { type Cache, CacheUnavailableError, type Lock } from './cache';
 
 const RELEASE_LOCK = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 

@@ -229,8 +229,8 @@ export class TokenBroker {
         message: `Connect your ${cfg.displayName} account to Portcullis: open the link, sign in, and approve. Then run the tool again.`,
       };
     }
-    // Client credentials need no person: whatever marked the connection (a scope change, a refused
-    // grant), the next request simply asks the authorization server again.
+    // Client credentials need no person: a client-credentials connection marked "needs reconnect"
+    // (earlier versions did so on a refused grant) simply asks the authorization server again.
     if (conn.status === 'needs_reconnect' && cfg.credentialMode === 'client_credentials') return 'refresh';
     if (conn.status === 'needs_reconnect')
       return this.reconnectResult(
