@@ -35,10 +35,12 @@ export interface KafkaBusOptions {
   extraEvents?: readonly EventDefinition[];
 }
 
+let kafkajsModule: typeof import('kafkajs') | undefined;
+
 /** kafkajs, loaded on first use: the embedded host never needs it, and loading it costs start-up time. */
 function kafkajs(): typeof import('kafkajs') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load (see above)
-  return require('kafkajs') as typeof import('kafkajs');
+  return (kafkajsModule ??= require('kafkajs') as typeof import('kafkajs'));
 }
 
 /**
