@@ -35,6 +35,9 @@ export interface KafkaBusOptions {
   extraEvents?: readonly EventDefinition[];
 }
 
+/** Our own deadline for a send passed (kafkajs may still be retrying it). */
+class PublishDeadlineError extends Error {}
+
 let kafkajsModule: typeof import('kafkajs') | undefined;
 
 /** kafkajs, loaded on first use: the embedded host never needs it, and loading it costs start-up time. */
@@ -52,6 +55,10 @@ export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
   private producer?: Producer;
+  /** The last send queued: publishes wait for it, so sends run one at a time (see publishMany). */
+  private sendQueue: Promise<unknown> = Promise.resolve();
+  /** Bumped when the producer is replaced: sends queued before that do not run on the new one. */
+  private producerGeneration = 0;
   private admin?: Admin;
   private readonly consumers = new Set<Consumer>();
   private started?: Promise<void>;
@@ -147,32 +154,51 @@ export class KafkaEventBus implements EventBus {
     await this.start();
     const deadline = this.opts.publishTimeoutMs ?? 15000;
     let timer: NodeJS.Timeout | undefined;
+    let abandoned = false;
+    const generation = this.producerGeneration;
+    // One send at a time. kafkajs numbers an idempotent batch when it builds the request and takes
+    // the numbers back if the request fails; a send running alongside can then be given numbers that
+    // a failed-but-written batch already holds, and the broker drops it as a duplicate while kafkajs
+    // reports success: an acknowledged event that is not in Kafka (seen once in the broker-crash
+    // test). In turn, the batch's own retries finish before the next batch is numbered.
+    const turn = this.sendQueue.then(async () => {
+      if (abandoned) return; // its caller already gave up: never written after "not acknowledged"
+      // Queued behind a send that was abandoned, whose producer has since been replaced: running now
+      // would send alongside the new producer's queue.
+      if (generation !== this.producerGeneration) throw new Error('the Kafka producer was replaced after a failed send; retry');
+      await this.producer!.send({
+        topic: this.topic(def),
+        acks: -1,
+        compression: kafkajs().CompressionTypes.None,
+        messages: envelopes.map((e) => ({
+          key: e.key,
+          value: JSON.stringify(e),
+          headers: {
+            'event-id': e.eventId,
+            'event-type': e.type,
+            'event-version': String(e.version),
+            'tenant-id': e.tenantId,
+            ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+          },
+        })),
+      });
+    });
+    this.sendQueue = turn.catch(() => undefined);
     try {
       await Promise.race([
-        this.producer!.send({
-          topic: this.topic(def),
-          acks: -1,
-          compression: kafkajs().CompressionTypes.None,
-          messages: envelopes.map((e) => ({
-            key: e.key,
-            value: JSON.stringify(e),
-            headers: {
-              'event-id': e.eventId,
-              'event-type': e.type,
-              'event-version': String(e.version),
-              'tenant-id': e.tenantId,
-              ...(e.traceparent ? { traceparent: e.traceparent } : {}),
-            },
-          })),
-        }),
+        turn,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${deadline} ms`)), deadline);
+          timer = setTimeout(() => reject(new PublishDeadlineError(`no acknowledgement within ${deadline} ms`)), deadline);
         }),
       ]);
     } catch (err) {
-      // After a broker crash the idempotent producer's sequence state can be stale
-      // (OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID); a fresh producer gets a new id.
-      if (/out of order sequence|OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER|producer.*fenced|INVALID_PRODUCER/i.test(String((err as Error).message))) {
+      abandoned = true;
+      // A send abandoned at the deadline may still be retrying inside kafkajs: later sends go through
+      // a new producer (a new producer id numbers its batches afresh) and no longer wait for it.
+      // After a broker crash the producer's sequence state can also be stale
+      // (OUT_OF_ORDER_SEQUENCE_NUMBER / UNKNOWN_PRODUCER_ID): a fresh producer gets a new id too.
+      if (err instanceof PublishDeadlineError || /out of order sequence|OUT_OF_ORDER_SEQUENCE|UNKNOWN_PRODUCER|producer.*fenced|INVALID_PRODUCER/i.test(String((err as Error).message))) {
+        this.sendQueue = Promise.resolve();
         await this.resetProducer();
       }
       throw new BusUnavailableError(`Kafka did not acknowledge ${def.type}: ${(err as Error).message}`, { cause: err });
@@ -183,6 +209,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   private async resetProducer(): Promise<void> {
+    this.producerGeneration++;
     const old = this.producer;
     this.producer = this.newProducer();
     await old?.disconnect().catch(() => undefined);
