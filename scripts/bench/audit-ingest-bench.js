@@ -27,7 +27,6 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
-const { spawn } = require('node:child_process');
 
 const DIST = path.resolve(__dirname, '../../dist');
 const { KafkaEventBus } = require(`${DIST}/libs/messaging/src`);
@@ -38,6 +37,7 @@ const { freePort } = require(`${DIST}/apps/audit/src/testing/throwaway`);
 const { auditPersistence, AuditStore } = require(`${DIST}/apps/audit/src`);
 const { deleteTopicsWithPrefix } = require('../lib/kafka-topics');
 const { arg } = require('./cli');
+const { startAuditService } = require('./audit-process');
 
 const EVENTS = Number(arg('events', 200_000));
 const LIVE = Number(arg('live', 100_000));
@@ -129,39 +129,9 @@ function startService(env) {
   const nodeArgs = typeof profile === 'string' ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
   const at = process.argv.indexOf('--node-args'); // its value starts with "--": taken as is
   if (at > 0 && process.argv[at + 1]) nodeArgs.push(...process.argv[at + 1].split(' ').filter(Boolean));
-  const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, 'apps/audit/src/main.js')], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out = (out + d).slice(-20000)));
-  child.stderr.on('data', (d) => (out = (out + d).slice(-20000)));
   const log = arg('child-log', undefined); // the audit process's output, e.g. with --node-args --trace-gc
-  if (typeof log === 'string') {
-    const file = fs.createWriteStream(log);
-    child.stdout.pipe(file);
-    child.stderr.pipe(file);
-  }
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const ready = (async () => {
-    for (;;) {
-      if (child.exitCode !== null)
-        throw new Error(`audit exited with ${child.exitCode}:\n${out.slice(-3000)}`);
-      const ok = await fetch(`http://127.0.0.1:${env.PORT}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await Promise.race([sleep(100), exited]);
-    }
-  })();
-  return {
-    child,
-    ready,
-    output: () => out,
-    stop: () =>
-      new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
+  // Ingest of a large backlog may take long to report ready: no start-up deadline here.
+  return startAuditService(env, { nodeArgs, ...(typeof log === 'string' ? { logFile: log } : {}), readyTimeoutMs: Infinity });
 }
 
 // ---- CPU accounting (Linux /proc; figures are left out where /proc cannot be read) ----

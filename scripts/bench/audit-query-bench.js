@@ -28,7 +28,6 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIST = path.join(ROOT, 'dist');
@@ -42,6 +41,7 @@ const { startIntrospectionStub, TEST_SECRET, ADMIN_TOKEN } = require(
 );
 const { deleteTopicsWithPrefix } = require('../lib/kafka-topics');
 const { arg } = require('./cli');
+const { startAuditService } = require('./audit-process');
 
 const ROWS = Number(arg('rows', 1_000_000));
 const DAYS = Number(arg('days', 90));
@@ -167,36 +167,6 @@ async function load(ds, start) {
   return { loaded: ROWS - have, have, loadSeconds: secs(t0), rowsSeconds: dataS, indexSeconds: indexS };
 }
 
-function startService(env) {
-  const child = spawn(process.execPath, [path.join(DIST, 'apps/audit/src/main.js')], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out = (out + d).slice(-20000)));
-  child.stderr.on('data', (d) => (out = (out + d).slice(-20000)));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const ready = (async () => {
-    for (const t0 = Date.now(); Date.now() - t0 < 120_000; ) {
-      if (child.exitCode !== null)
-        throw new Error(`audit exited with ${child.exitCode}:\n${out.slice(-3000)}`);
-      const ok = await fetch(`http://127.0.0.1:${env.PORT}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await Promise.race([sleep(100), exited]);
-    }
-    throw new Error(`audit not ready in 120 s:\n${out.slice(-3000)}`);
-  })();
-  return {
-    child,
-    ready,
-    stop: () =>
-      new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))),
-  };
-}
-
 function memoryOf(pid) {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -256,7 +226,7 @@ async function heapUsedMb(base) {
     // ---- the service, over HTTP
     stub = await startIntrospectionStub(TEST_SECRET);
     const port = await freePort();
-    svc = startService({
+    svc = startAuditService({
       PORTCULLIS_MODE: 'distributed',
       PORTCULLIS_TENANT_ID: TENANT,
       LOG_LEVEL: 'warn',
