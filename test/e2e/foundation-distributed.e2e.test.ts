@@ -16,6 +16,7 @@ import {
   uniqueTopicPrefix,
   waitForReady,
 } from '@portcullis/testing';
+import { distributedServiceEnv } from './stack';
 
 /**
  * Distributed mode: the five services as separate processes over real Kafka, PostgreSQL and Redis.
@@ -30,27 +31,10 @@ describe('distributed mode over Kafka, PostgreSQL and Redis', () => {
   let sim: OktaSim;
 
   before(async () => {
-    const env = serviceEnvironment();
     db = await freshDatabase();
     sim = await startOktaSim({ seed: 3, size: 'demo' });
-    const common = {
-      PORTCULLIS_MODE: 'distributed',
-      PORTCULLIS_TENANT_ID: 'e2e',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '3',
-      REDIS_URL: env.redisUrl,
-      INTERNAL_SERVICE_SECRET: randomBytes(32).toString('hex'),
-      PORTCULLIS_BOOTSTRAP_ADMIN_TOKEN: ADMIN_TOKEN,
-      PORTCULLIS_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-      IDP_ISSUER_URL: sim.url,
-      IDP_CLIENT_ID: sim.fixtures.portcullisWebApp.clientId,
-      IDP_CLIENT_SECRET: sim.fixtures.portcullisWebApp.clientSecret,
-      SHUTDOWN_DRAIN_MS: '0',
-    };
+    // No migration step first, unlike E2eStack: here the services migrate themselves as they start together.
+    const common = distributedServiceEnv({ sim, databaseUrl: db.url, adminToken: ADMIN_TOKEN });
     const ports = new Map<string, number>();
     for (const s of SERVICES) ports.set(s, await freePort());
     const publicUrl = `http://127.0.0.1:${ports.get('gateway')}`;

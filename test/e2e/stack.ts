@@ -47,6 +47,34 @@ export interface SignedInUser {
   connect(gateway?: Svc): Promise<Client>;
 }
 
+/**
+ * What every Portcullis service process of an e2e suite shares: distributed mode over the test
+ * Kafka (a topic prefix of its own), PostgreSQL and Redis, fresh secrets, and the Okta simulator as
+ * the company IdP.
+ */
+export function distributedServiceEnv(opts: { sim: OktaSim; databaseUrl: string; adminToken: string; redisUrl?: string }): Record<string, string> {
+  const env = serviceEnvironment();
+  const app = opts.sim.fixtures.portcullisWebApp;
+  return {
+    PORTCULLIS_MODE: 'distributed',
+    PORTCULLIS_TENANT_ID: 'e2e',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+    DATABASE_URL: opts.databaseUrl,
+    DATABASE_POOL_SIZE: '3',
+    REDIS_URL: opts.redisUrl ?? env.redisUrl,
+    INTERNAL_SERVICE_SECRET: randomBytes(32).toString('hex'),
+    PORTCULLIS_KEKS: `k1:${randomBytes(32).toString('base64')}`,
+    PORTCULLIS_BOOTSTRAP_ADMIN_TOKEN: opts.adminToken,
+    IDP_ISSUER_URL: opts.sim.url,
+    IDP_CLIENT_ID: app.clientId,
+    IDP_CLIENT_SECRET: app.clientSecret,
+    SHUTDOWN_DRAIN_MS: '0',
+  };
+}
+
 export class E2eStack {
   readonly adminToken = `pcat_e2e_${randomBytes(24).toString('base64url')}`;
   readonly procs = new Map<Svc, ServiceProcess & { url: string }>();
@@ -64,7 +92,6 @@ export class E2eStack {
   /** Starts everything; on failure, what did start is left for stop() (call it from `after`). */
   async start(): Promise<void> {
     const { sim } = this.opts;
-    const env = serviceEnvironment();
     this.db = await freshDatabase();
     for (const s of SERVICES) this.ports.set(s, await freePort());
     const at = (s: Svc) => this.url(s);
@@ -73,27 +100,12 @@ export class E2eStack {
     sim.org.addRedirectUri(app.clientId, `${at('auth')}/auth/callback`);
 
     const common: Record<string, string> = {
-      PORTCULLIS_MODE: 'distributed',
-      PORTCULLIS_TENANT_ID: 'e2e',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      DATABASE_URL: this.db.url,
-      DATABASE_POOL_SIZE: '3',
-      REDIS_URL: this.opts.redisUrl ?? env.redisUrl,
-      INTERNAL_SERVICE_SECRET: randomBytes(32).toString('hex'),
-      PORTCULLIS_KEKS: `k1:${randomBytes(32).toString('base64')}`,
-      PORTCULLIS_BOOTSTRAP_ADMIN_TOKEN: this.adminToken,
-      IDP_ISSUER_URL: sim.url,
-      IDP_CLIENT_ID: app.clientId,
-      IDP_CLIENT_SECRET: app.clientSecret,
+      ...distributedServiceEnv({ sim, databaseUrl: this.db.url, adminToken: this.adminToken, ...(this.opts.redisUrl ? { redisUrl: this.opts.redisUrl } : {}) }),
       OKTA_ORG_ALLOWLIST: sim.url,
       AUTH_INTERNAL_URL: at('auth'),
       AUTH_ISSUER_URL: at('auth'),
       OKTA_MCP_URL: `${at('okta-mcp')}/mcp`,
       GATEWAY_RESOURCE_URL: `${at('gateway')}/mcp`,
-      SHUTDOWN_DRAIN_MS: '0',
     };
     const entry = (s: Svc) => `dist/apps/${s === 'gateway2' ? 'gateway' : s}/src/main.js`;
     // Migrations first (as the Helm hook does), so services do not race to create the schemas.
